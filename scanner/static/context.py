@@ -1,0 +1,105 @@
+"""What an analyzer is handed: a fragment of one file, and what surrounds it.
+
+A fragment is a character range of a SourceText in one language (a whole .js file, an
+inline <script>, a handler attribute, a snippet kept in a string literal). Analyzers nest:
+HTML hands script bodies to the JS analyzer, JS hands HTML-looking string literals back to
+the HTML analyzer, Python hands string literals to both. Offsets are always characters of
+the whole file's text, so every finding maps to bytes through SourceText.location.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field, replace
+
+from scanner.catalog import Catalog
+from scanner.model import Findings, Trigger
+from scanner.sources.text import SourceText
+
+
+@dataclass(frozen=True)
+class Conditional:
+    """A template conditional block: `{% if x %}...{% endif %}`, `@if(x)...@endif`, ..."""
+
+    start: int
+    end: int
+    condition: str
+    """The condition as written (`settings.meta_enabled`, `!(x)` for an else branch)."""
+
+
+@dataclass(frozen=True)
+class TemplateView:
+    """A file's text with template syntax masked, same length as the text.
+
+    Template expressions (`{{ x }}`, `<?= $x ?>`, `{$x}`, `@json(x)`) become runs of `_`, a
+    valid identifier inside JS and plain text inside HTML, so parsers see ordinary code;
+    block tags (`{% if %}`, `<?php if (...): ?>`) become spaces (newlines kept). Template
+    comments keep their content (so a commented-out pixel is still found) and only lose
+    their delimiters; findings inside them are inactive.
+    """
+
+    masked: str
+    expressions: tuple[tuple[int, int], ...] = ()
+    comments: tuple[tuple[int, int], ...] = ()
+    conditionals: tuple[Conditional, ...] = ()
+
+    def expression_in(self, start: int, end: int) -> bool:
+        """Whether [start, end) overlaps a template expression."""
+        i = bisect.bisect_left(self.expressions, (start, -1))
+        for j in (i - 1, i):
+            if 0 <= j < len(self.expressions):
+                s, e = self.expressions[j]
+                if s < end and start < e:
+                    return True
+        return False
+
+    def is_commented(self, pos: int) -> bool:
+        return any(s <= pos < e for s, e in self.comments)
+
+    def conditions_at(self, pos: int) -> tuple[str, ...]:
+        """Conditions of the template blocks enclosing pos, outermost first."""
+        return tuple(c.condition for c in self.conditionals if c.start <= pos < c.end)
+
+
+def plain_view(text: str) -> TemplateView:
+    return TemplateView(masked=text)
+
+
+@dataclass(frozen=True)
+class Fragment:
+    source: SourceText
+    start: int
+    end: int
+    language: str
+    """js, jsx, ts, tsx, html or python."""
+    view: TemplateView
+    """Template view of the whole file (plain_view for files without template syntax)."""
+    active: bool = True
+    """False inside commented-out code."""
+    trigger: Trigger | None = None
+    """Inherited trigger: a handler attribute's event and element selector."""
+    conditions: tuple[str, ...] = ()
+    """Inherited conditions (enclosing template blocks, consent gating)."""
+    after_consent: bool = False
+    """Inside a consent-gated script (`type="text/plain" data-cookieconsent=...`)."""
+
+    @property
+    def text(self) -> str:
+        """The fragment's masked text: what parsers see."""
+        return self.view.masked[self.start:self.end]
+
+    def original(self, start: int, end: int) -> str:
+        """Unmasked source text of file characters [start, end)."""
+        return self.source.text[start:end]
+
+    def child(self, start: int, end: int, language: str, **changes) -> "Fragment":
+        return replace(self, start=start, end=end, language=language, **changes)
+
+
+@dataclass
+class ScanContext:
+    """Shared by every analyzer on one file."""
+
+    catalog: Catalog
+    out: Findings = field(default_factory=Findings)
+    depth: int = 0
+    """Nesting of snippet-in-string analysis, bounded to stop pathological recursion."""
