@@ -2,6 +2,7 @@
 terminal and picks exit codes (0 clean, 1 findings or failed checks, 2 usage or run errors)."""
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import sys
 import tempfile
@@ -11,7 +12,14 @@ from pathlib import Path
 import click
 
 from scanner.catalog import Catalog, CatalogError, default_catalog, load_catalog
-from scanner.inventory import Inventory, build_inventory
+from scanner.audit import FailOn, Policy, PolicyError, audit as run_audit, load_policy_file
+from scanner.inventory import Inventory, InventoryError, build_inventory, load_inventory
+from scanner.report.csv_report import format_csv
+from scanner.report.html import format_html
+from scanner.report.markdown import format_markdown
+from scanner.report.audit_text import format_audit_json, format_audit_text
+from scanner.report.junit import format_junit
+from scanner.report.sarif import format_sarif
 from scanner.report.summary import format_summary, format_vendor_table
 from scanner.sources.walk import WalkOptions
 from scanner.static import scan_tree
@@ -132,6 +140,95 @@ def scan(path: Path, output: str, include, exclude, no_gitignore, max_file_size,
                                  jobs, _shard(shard))
     write_output(inventory.dumps(), output)
     click.echo(format_summary(inventory, time.perf_counter() - started, output), err=True)
+
+
+def _vendor_ids(ids, catalog: Catalog, option: str) -> frozenset[str]:
+    unknown = sorted(set(ids) - set(catalog.by_id))
+    if unknown:
+        raise click.BadParameter(f"unknown vendor {unknown[0]!r} (see 'pixelmigrate vendors')", param_hint=option)
+    return frozenset(ids)
+
+
+def _read_inventory(path: str) -> Inventory:
+    try:
+        return load_inventory(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RunError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (InventoryError, UnicodeDecodeError) as exc:
+        raise RunError(f"{path}: {exc}") from None
+
+
+AUDIT_FORMATS = ("text", "json", "sarif", "junit")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--deny", multiple=True, metavar="ID", help="Vendor that must have no client pixel (repeatable).")
+@click.option("--allow", multiple=True, metavar="ID", help="Vendor that may keep its pixels (repeatable).")
+@click.option("--baseline", type=click.Path(dir_okay=False), default=None, metavar="INVENTORY",
+              help="Only findings not in this inventory count.")
+@click.option("--fail-on", type=click.Choice([f.value for f in FailOn]), default=None,
+              help="new (default with --baseline), any (default without), none.")
+@click.option("--format", "fmt", type=click.Choice(AUDIT_FORMATS), default="text", show_default=True)
+@click.option("-o", "--output", default="-", show_default=True, metavar="FILE")
+@with_walk_options
+def audit(path: Path, deny, allow, baseline, fail_on, fmt, output, include, exclude, no_gitignore, max_file_size,
+          jobs, shard, catalog_dir) -> int:
+    """CI gate: exit 1 when pixels of denied (or not allowed) vendors are found."""
+    catalog = _catalog(catalog_dir)
+    try:
+        config = load_policy_file(path if path.is_dir() else path.parent)
+    except PolicyError as exc:
+        raise RunError(str(exc)) from None
+    policy = Policy(deny=_vendor_ids(deny or config.get("deny", ()), catalog, "--deny"),
+                    allow=_vendor_ids(allow or config.get("allow", ()), catalog, "--allow"),
+                    fail_on=FailOn(fail_on or config["fail_on"]) if (fail_on or "fail_on" in config) else None,
+                    baseline=baseline or config.get("baseline"))
+    baseline_inventory = _read_inventory(policy.baseline) if policy.baseline else None
+    options = _walk_options(include or config.get("include", ()), exclude or config.get("exclude", ()),
+                            no_gitignore, max_file_size)
+    inventory = static_inventory(path, options, catalog, jobs, _shard(shard))
+    result = run_audit(inventory, policy, baseline_inventory)
+    formatted = {
+        "text": lambda: format_audit_text(result),
+        "json": lambda: format_audit_json(result),
+        "sarif": lambda: format_sarif(result, catalog, _version()),
+        "junit": lambda: format_junit(result),
+    }[fmt]()
+    write_output(formatted, output)
+    if fmt != "text" or output != "-":
+        click.echo(format_audit_text(result).splitlines()[-2], err=True)
+    return EXIT_FINDINGS if result.violations else EXIT_CLEAN
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("pixelmigrate")
+    except importlib.metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+REPORT_FORMATS = ("html", "md", "csv", "json")
+
+
+@cli.command()
+@click.argument("inventory_file", metavar="INVENTORY", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="html", show_default=True)
+@click.option("-o", "--output", default="-", show_default=True, metavar="FILE")
+@click.option("--link-base", default=None, metavar="URL",
+              help="HTML: link locations to URL/path#Lline (e.g. a repository's blob URL).")
+@click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False), default=None)
+def report(inventory_file: str, fmt: str, output: str, link_base: str | None, catalog_dir: str | None) -> None:
+    """Reports for people: html (one self-contained file), md, csv, json."""
+    catalog = _catalog(catalog_dir)
+    inventory = _read_inventory(inventory_file)
+    formatted = {
+        "html": lambda: format_html(inventory, catalog, link_base=link_base),
+        "md": lambda: format_markdown(inventory, catalog),
+        "csv": lambda: format_csv(inventory),
+        "json": inventory.dumps,
+    }[fmt]()
+    write_output(formatted, output)
 
 
 @cli.command()
