@@ -333,7 +333,10 @@ def load_catalog(directory: Path = VENDOR_DIR) -> Catalog:
             raise CatalogError(f"{path.name}: {where}: {first.message}")
         if raw["id"] != path.stem:
             raise CatalogError(f"{path.name}: id {raw['id']!r} does not match the file name")
-        vendors.append(_vendor(raw, path.name))
+        try:
+            vendors.append(_vendor(raw, path.name))
+        except CatalogError as exc:
+            raise CatalogError(f"{path.name}: {exc}") from None
     return Catalog(vendors=tuple(vendors))
 
 
