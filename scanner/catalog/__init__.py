@@ -51,11 +51,14 @@ class AccountRules:
     fallback: bool = False
     """Tried after the specific shapes; the only kind that claims expression accounts."""
 
-    def accepts(self, literal: str | None, is_expr: bool) -> tuple[bool, str | None]:
-        """(applies, narrowed account id)."""
+    def accepts(self, literal: str | None, is_expr: bool, expr_text: str | None = None) -> tuple[bool, str | None]:
+        """(applies, narrowed account id). An expression account applies to a fallback shape,
+        or to a specific one when its written text already shows the prefix (`AW-{$id}`)."""
         if self.match is None:
             return True, literal
         if literal is None:
+            if is_expr and expr_text is not None and self.match.search(expr_text):
+                return True, None
             return (self.fallback or not is_expr), None
         found = self.match.search(literal)
         if not found:
@@ -298,7 +301,8 @@ class Catalog:
         found = {s for v in self.vendors for s in v.signatures}
         for vendor in self.vendors:
             found.update(vendor.django_settings)
-            found.update(vendor.django_template_tags)
+            # A bare tag name ("heap") is a common word; only its template-tag form counts.
+            found.update(f"{{%{space}{tag}" for tag in vendor.django_template_tags for space in ("", " "))
             found.update(c.name for c in vendor.cookies if "<" not in c.name and len(c.name) > 3)
             found.update(c.param for c in vendor.click_ids)
         return tuple(sorted(found))

@@ -24,7 +24,8 @@ SKIPPED_DIRS = frozenset({
 _HTML = (".html", ".htm", ".xhtml", ".shtml", ".liquid", ".njk", ".nunjucks", ".hbs", ".handlebars",
          ".mustache", ".j2", ".jinja", ".jinja2", ".twig", ".tpl", ".php", ".phtml", ".erb", ".cshtml",
          ".vbhtml", ".razor", ".ftl", ".ftlh", ".gohtml", ".tmpl", ".ejs", ".vue", ".svelte", ".astro",
-         ".aspx", ".ascx", ".master", ".jsp", ".hamlc")
+         ".aspx", ".ascx", ".master", ".jsp", ".jspf", ".hamlc", ".gsp", ".volt", ".swig", ".eex", ".heex",
+         ".leex", ".rhtml", ".cfm", ".vm", ".latte", ".dust", ".ss", ".jinja2.html", ".djhtml")
 _KINDS = {ext: "html" for ext in _HTML}
 _KINDS.update({".js": "js", ".mjs": "js", ".cjs": "js", ".jsx": "jsx", ".ts": "ts", ".mts": "ts",
                ".cts": "ts", ".tsx": "tsx", ".py": "python"})
