@@ -9,6 +9,7 @@ the whole file's text, so every finding maps to bytes through SourceText.locatio
 from __future__ import annotations
 
 import bisect
+import functools
 from dataclasses import dataclass, field, replace
 
 from scanner.catalog import Catalog
@@ -53,11 +54,22 @@ class TemplateView:
         return False
 
     def is_commented(self, pos: int) -> bool:
-        return any(s <= pos < e for s, e in self.comments)
+        # Comments do not overlap, so only the last one starting at or before pos can hold it.
+        i = bisect.bisect_right(self.comments, (pos, float("inf"))) - 1
+        return i >= 0 and self.comments[i][0] <= pos < self.comments[i][1]
 
     def conditions_at(self, pos: int) -> tuple[str, ...]:
         """Conditions of the template blocks enclosing pos, outermost first."""
-        return tuple(c.condition for c in self.conditionals if c.start <= pos < c.end)
+        if not self.conditionals:
+            return ()
+        return tuple(c.condition for c in self.conditionals[:self._conditionals_starting_by(pos)] if pos < c.end)
+
+    def _conditionals_starting_by(self, pos: int) -> int:
+        return bisect.bisect_right(self._conditional_starts, pos)
+
+    @functools.cached_property
+    def _conditional_starts(self) -> list[int]:
+        return [c.start for c in self.conditionals]
 
 
 def plain_view(text: str) -> TemplateView:
@@ -103,3 +115,11 @@ class ScanContext:
     out: Findings = field(default_factory=Findings)
     depth: int = 0
     """Nesting of snippet-in-string analysis, bounded to stop pathological recursion."""
+    js_units: list = field(default_factory=list)
+    """JS fragments of this file analysed so far; finish_js looks in them for the places
+    that use named functions (a handler attribute calls a function an earlier script defined)."""
+    js_deferred: list = field(default_factory=list)
+    """What the JS analyzer found inside named functions, waiting for finish_js to learn
+    where those functions run."""
+    js_seen: set = field(default_factory=set)
+    """Findings the JS analyzer already added, so a function used twice the same way reports once."""
