@@ -78,6 +78,7 @@ LOADERS = [
     ("https://cdn.brcdn.com/v1/br-trk-6222.js", None, ("bloomreach_discovery", "6222")),
     ("//cdns.brsrvr.com/v1/br-trk-5117.js", None, ("bloomreach_discovery", "5117")),
     ("https://api.exponea.com/js/exponea.min.js", None, ("bloomreach_engagement", None)),
+    ("https://api.exponea.com", None, ("bloomreach_engagement", None)),
     (f"https://cdn.segment.com/analytics.js/v1/{SEGMENT_KEY}/analytics.min.js", None, ("segment", SEGMENT_KEY)),
     ("https://matomo.example.com/matomo.js", None, ("matomo", None)),
     ("//stats.example.org/piwik.js", None, ("matomo", None)),
@@ -425,7 +426,7 @@ def test_match_loader(catalog, url, attrs, expected):
         return
     assert (found.vendor, found.account_id, found.kind) == (*expected, "loader")
     assert _has_signature(catalog.get(expected[0]), url)
-    assert catalog.signature_regex.search(url.encode())
+    assert catalog.has_signature(url)
 
 
 @pytest.mark.parametrize("url,body,expected,params", BEACONS, ids=[row[0][:80] for row in BEACONS])
@@ -446,7 +447,7 @@ def test_official_snippet_has_signature_and_account(catalog, vendor_id):
     text, account = SNIPPETS[vendor_id]
     vendor = catalog.get(vendor_id)
     assert _has_signature(vendor, text)
-    assert catalog.signature_regex.search(text.encode())
+    assert catalog.has_signature(text)
     found = vendor.snippet_pattern.search(text)
     assert found and found.group("account") == account
     assert vendor.account_pattern.search(account)
@@ -501,3 +502,10 @@ def test_broken_vendor_file_names_the_file(tmp_path, change, file_name, message)
 def test_empty_directory_is_an_error(tmp_path):
     with pytest.raises(CatalogError, match="no vendor files"):
         load_catalog(tmp_path)
+
+
+def test_signature_prefilter_is_case_insensitive_and_reports_offsets(catalog):
+    assert catalog.has_signature(b"<SCRIPT>FBQ('init', '1')</SCRIPT>")
+    assert not catalog.has_signature(b"function add(a, b) { return a + b }")
+    assert catalog.signature_hits("xx fbq( yy gtag(") == [3, 11]
+    assert catalog.signature_hits("\u00e9\u00e9 fbq(") == [3]

@@ -142,6 +142,124 @@ class ClickId:
     cookie: str | None
 
 
+Pairs = tuple[tuple[str, str], ...]
+"""A small ordered map kept as (key, value) pairs so records stay hashable."""
+
+
+def _pairs(value: Mapping | None) -> Pairs:
+    return tuple((str(k), str(v)) for k, v in (value or {}).items())
+
+
+def _json_pairs(value: Mapping | None) -> Pairs:
+    """Payload paths to JSON values, each held as canonical JSON text."""
+    return tuple((str(k), json.dumps(v, sort_keys=True, separators=(",", ":"))) for k, v in (value or {}).items())
+
+
+@dataclass(frozen=True)
+class ServerRequest:
+    """How one event is sent. URL, query and header templates hold {account_id}, {api_version}
+    and ${ENV_VAR} references (never a secret value)."""
+
+    method: str
+    url: str
+    body: str = "json"
+    """json, jsonapi, or query (the payload is the URL's query parameters)."""
+    eu_url: str | None = None
+    query: Pairs = ()
+    headers: Pairs = ()
+
+
+@dataclass(frozen=True)
+class ServerContext:
+    """A piece of the visitor's request the API needs: ip, user_agent, url or referrer."""
+
+    what: str
+    field: str
+    """Payload path, or `header <Name>` for a request header."""
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class ServerIdentity:
+    cookie: str
+    field: str
+    format: str
+    derive: str
+    if_missing: str
+
+
+@dataclass(frozen=True)
+class ServerClickId:
+    param: str
+    cookie: str | None
+    field: str
+    derive: str | None = None
+    instead_of: str | None = None
+    """Sent only when the click id named here is missing (gbraid instead of gclid)."""
+
+
+@dataclass(frozen=True)
+class DedupeKey:
+    field: str | None
+    strategy: str
+    events: tuple[str, ...] = ()
+    """Server event names the key applies to; empty for every event."""
+
+
+@dataclass(frozen=True)
+class DebugMode:
+    available: bool
+    how: str
+    live: str = ""
+    env: tuple[str, ...] = ()
+    url: str | None = None
+    """Replaces the request URL in debug mode."""
+    query: Pairs = ()
+    fields: Pairs = ()
+    """Payload paths set in debug mode only (JSON text values)."""
+
+
+@dataclass(frozen=True)
+class ServerEvent:
+    client: str
+    name: str
+    field: str | None = None
+    """Payload path of the name when it is not server_side.event_field."""
+    named: bool = True
+    """False when the server name is carried by `set` alone (no event-name field)."""
+    set: Pairs = ()
+    endpoint: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class EventRule:
+    match: re.Pattern
+    name: str
+    set: Pairs = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class CustomEvents:
+    allowed: bool
+    name: str = "{name}"
+    set: Pairs = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ParamRule:
+    param: str
+    field: str | None
+    """None: the param is not sent server-side (note says why)."""
+    format: str | None = None
+    convert: str | None = None
+    """How the server turns the client value into the field's value (the example shows a placeholder)."""
+    as_string: bool = False
+    note: str | None = None
+
+
 @dataclass(frozen=True)
 class ServerSide:
     available: bool
@@ -153,6 +271,47 @@ class ServerSide:
     debug: str | None = None
     reason: str | None = None
     recommendation: str | None = None
+    # The destination mapping the spec is built from (all optional: a vendor without it gets
+    # a destination whose events are left for a person to map).
+    api_version: str | None = None
+    docs: str | None = None
+    request: ServerRequest | None = None
+    auth_env: tuple[str, ...] = ()
+    config_env: Pairs = ()
+    account_note: str | None = None
+    account_is_credential: bool = False
+    notes: tuple[str, ...] = ()
+    context: tuple[ServerContext, ...] = ()
+    limits: Pairs = ()
+    time_field: str | None = None
+    time_format: str | None = None
+    event_field: str | None = None
+    identity: tuple[ServerIdentity, ...] = ()
+    click_ids: tuple[ServerClickId, ...] = ()
+    dedupe_key: DedupeKey | None = None
+    debug_mode: DebugMode | None = None
+    canonical_events: Pairs = ()
+    match_canonical: bool = False
+    events: tuple[ServerEvent, ...] = ()
+    event_rules: tuple[EventRule, ...] = ()
+    skip_events: Pairs = ()
+    custom_events: CustomEvents | None = None
+    params: tuple[ParamRule, ...] = ()
+    custom_params: str | None = None
+    custom_params_note: str | None = None
+    payload_template_json: str | None = None
+    payload_schema_json: str | None = None
+
+    @property
+    def mapped(self) -> bool:
+        """Whether the catalog describes requests well enough to map events."""
+        return self.available and self.request is not None and self.payload_template_json is not None
+
+    def payload_template(self):
+        return json.loads(self.payload_template_json) if self.payload_template_json else {}
+
+    def payload_schema(self) -> dict:
+        return json.loads(self.payload_schema_json) if self.payload_schema_json else {}
 
 
 @dataclass(frozen=True)
@@ -201,17 +360,82 @@ def _call(vendor: str, raw: Mapping) -> CallShape:
     )
 
 
+_SIMPLE_SERVER_KEYS = ("available", "api", "endpoint", "auth", "dedupe", "debug", "reason", "recommendation",
+                       "api_version", "docs", "account_note", "account_is_credential", "event_field",
+                       "match_canonical", "custom_params", "custom_params_note")
+
+
+def _server_event(client: str, raw) -> ServerEvent:
+    if isinstance(raw, str):
+        return ServerEvent(client=client, name=raw)
+    return ServerEvent(client=client, name=raw["name"], field=raw.get("field"), named=raw.get("named", True),
+                       set=_json_pairs(raw.get("set")), endpoint=raw.get("endpoint"), note=raw.get("note"))
+
+
+def _param_rule(param: str, raw) -> ParamRule:
+    if raw is None or isinstance(raw, str):
+        return ParamRule(param=param, field=raw)
+    return ParamRule(param=param, field=raw.get("field"), format=raw.get("format"), convert=raw.get("convert"),
+                     as_string=raw.get("as") == "string", note=raw.get("note"))
+
+
+def _server_side(raw: Mapping, vid: str, cookie_names: set[str]) -> ServerSide:
+    where = f"{vid}: server_side"
+    events = raw.get("events") or {}
+    if isinstance(events, list):  # names the client and the server share
+        events = {name: name for name in events}
+    time = raw.get("time") or {}
+    dedupe = raw.get("dedupe_key")
+    debug = raw.get("debug_mode")
+    custom = raw.get("custom_events")
+    request = raw.get("request")
+    identity = tuple(ServerIdentity(**i) for i in raw.get("identity", ()))
+    for rule in identity:
+        if rule.cookie not in cookie_names:
+            raise CatalogError(f"{where}: identity cookie {rule.cookie!r} is not one of the vendor's cookies")
+    return ServerSide(
+        **{k: raw[k] for k in _SIMPLE_SERVER_KEYS if k in raw},
+        identity_fields=tuple(raw.get("identity_fields", ())),
+        request=ServerRequest(method=request["method"], url=request["url"], body=request.get("body", "json"),
+                              eu_url=request.get("eu_url"), query=_pairs(request.get("query")),
+                              headers=_pairs(request.get("headers"))) if request else None,
+        auth_env=tuple(raw.get("auth_env", ())), config_env=_pairs(raw.get("config_env")),
+        notes=tuple(raw.get("notes", ())),
+        context=tuple(ServerContext(what=c["what"], field=c["field"], required=c.get("required", False))
+                      for c in raw.get("context", ())),
+        limits=_pairs(raw.get("limits")), time_field=time.get("field"), time_format=time.get("format"),
+        identity=identity,
+        click_ids=tuple(ServerClickId(param=c["param"], cookie=c.get("cookie"), field=c["field"],
+                                      derive=c.get("derive"), instead_of=c.get("instead_of"))
+                        for c in raw.get("click_ids", ())),
+        dedupe_key=DedupeKey(field=dedupe.get("field"), strategy=dedupe["strategy"],
+                             events=tuple(dedupe.get("events", ()))) if dedupe else None,
+        debug_mode=DebugMode(available=debug["available"], how=debug["how"], live=debug.get("live", ""),
+                             env=tuple(debug.get("env", ())), url=debug.get("url"), query=_pairs(debug.get("query")),
+                             fields=_json_pairs(debug.get("fields"))) if debug else None,
+        canonical_events=_pairs(raw.get("canonical_events")),
+        events=tuple(_server_event(client, entry) for client, entry in events.items()),
+        event_rules=tuple(EventRule(match=_regex(r["match"], f"{where}: event_rules"), name=r["name"],
+                                    set=_json_pairs(r.get("set")), note=r.get("note"))
+                          for r in raw.get("event_rules", ())),
+        skip_events=_pairs(raw.get("skip_events")),
+        custom_events=CustomEvents(allowed=custom["allowed"], name=custom.get("name", "{name}"),
+                                   set=_json_pairs(custom.get("set")), note=custom.get("note"))
+        if custom else None,
+        params=tuple(_param_rule(name, rule) for name, rule in (raw.get("params") or {}).items()),
+        payload_template_json=json.dumps(raw["payload_template"], sort_keys=True) if "payload_template" in raw else None,
+        payload_schema_json=json.dumps(raw["payload_schema"], sort_keys=True) if "payload_schema" in raw else None,
+    )
+
+
 def _vendor(raw: Mapping, source_file: str) -> Vendor:
     vid = raw["id"]
     account = raw.get("account") or {}
     django = raw.get("django_analytical") or {}
-    server = raw["server_side"]
-    known_server = {f for f in ServerSide.__dataclass_fields__}
     return Vendor(
         id=vid, name=raw["name"], category=raw["category"],
         signatures=tuple(raw["signatures"]),
-        server_side=ServerSide(**{k: (tuple(v) if isinstance(v, list) else v)
-                                  for k, v in server.items() if k in known_server}),
+        server_side=_server_side(raw["server_side"], vid, {c["name"] for c in raw.get("cookies", ())}),
         account_pattern=_regex(account.get("pattern"), f"{vid}: account.pattern"),
         snippet_pattern=_regex(account.get("snippet_pattern"), f"{vid}: account.snippet_pattern"),
         globals=tuple(raw.get("globals", ())),
@@ -308,10 +532,53 @@ class Catalog:
         return tuple(sorted(found))
 
     @functools.cached_property
-    def signature_regex(self) -> re.Pattern:
-        """One pass over a file's bytes tells whether any vendor can be in it."""
-        alternatives = sorted({re.escape(s.encode()) for s in self.signatures}, key=len, reverse=True)
-        return re.compile(b"|".join(alternatives), re.IGNORECASE)
+    def _signature_trie(self) -> re.Pattern:
+        return _trie_regex(sorted({s.lower().encode("utf-8") for s in self.signatures}))
+
+    def signature_hits(self, data: bytes | str) -> list[int]:
+        """Start offsets (in data's own units) where a signature matches, any case, ascending.
+
+        One pass of a trie-shaped regex over the lower-cased data: an IGNORECASE alternation
+        of two hundred literals costs seconds per MB, this costs milliseconds."""
+        if isinstance(data, str):
+            if data.isascii():
+                return [m.start() for m in self._signature_trie.finditer(data.lower().encode("ascii"))]
+            lowered = data.lower()
+            if len(lowered) != len(data):  # a few characters change length when lower-cased
+                lowered = "".join(ch.lower()[:1] or ch for ch in data)
+            return [m.start() for m in self._text_trie.finditer(lowered)]
+        return [m.start() for m in self._signature_trie.finditer(data.lower())]
+
+    def has_signature(self, data: bytes | str) -> bool:
+        """The pre-filter: whether any vendor can be in data."""
+        if isinstance(data, str):
+            data = data.encode("utf-8", "surrogatepass")
+        return self._signature_trie.search(data.lower()) is not None
+
+    @functools.cached_property
+    def _text_trie(self) -> re.Pattern:
+        return re.compile(self._signature_trie.pattern.decode("utf-8"))
+
+
+def _trie_regex(words: list[bytes]) -> re.Pattern:
+    """A regex matching any of words, shaped as a trie so each position costs one branch."""
+    tree: dict = {}
+    for word in words:
+        node = tree
+        for byte in word:
+            node = node.setdefault(byte, {})
+        node[-1] = {}
+
+    def emit(node: dict) -> bytes:
+        ends_here = -1 in node
+        branches = [re.escape(bytes([b])) + emit(child) for b, child in sorted(node.items()) if b != -1]
+        if not branches:
+            return b""
+        body = branches[0] if len(branches) == 1 and not ends_here else b"(?:" + b"|".join(branches) + b")"
+        # A word ending here matches without the longer continuations.
+        return body + b"?" if ends_here else body
+
+    return re.compile(emit(tree))
 
 
 def _load_schema() -> dict:

@@ -48,7 +48,7 @@ def analyze_text(source: SourceText, kind: str, catalog: Catalog) -> ScanContext
 def scan_bytes(rel: str, raw: bytes, kind: str, catalog: Catalog) -> FileResult:
     if b"\x00" in raw[:_BINARY_PROBE] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return FileResult(rel, skipped="binary content", bytes_read=len(raw))
-    if not catalog.signature_regex.search(raw):
+    if not catalog.has_signature(raw):
         return FileResult(rel, bytes_read=len(raw))
     source, note = SourceText.from_bytes(rel, raw)
     diagnostics = [Diagnostic(Level.INFO, rel, note)] if note else []

@@ -118,15 +118,15 @@ def _start_tag(text: str, start: int) -> _StartTag | None:
     return _StartTag(named.group(1).lower(), start, min(pos, length), attributes)
 
 
-def _signatures(catalog: Catalog) -> re.Pattern:
-    return _signature_regex(catalog.signatures)
+class _SignatureIndex:
+    """Where the catalog's signatures start in a text, for range questions."""
 
+    def __init__(self, text: str, catalog: Catalog):
+        self.hits = catalog.signature_hits(text)
 
-@functools.lru_cache(maxsize=8)
-def _signature_regex(signatures: tuple[str, ...]) -> re.Pattern:
-    """The catalog's signatures as one str regex (the catalog's own works on bytes)."""
-    alternatives = sorted({re.escape(s) for s in signatures}, key=len, reverse=True)
-    return re.compile("|".join(alternatives), re.IGNORECASE)
+    def within(self, start: int, end: int) -> bool:
+        i = bisect.bisect_left(self.hits, start)
+        return i < len(self.hits) and self.hits[i] < end
 
 
 @functools.lru_cache(maxsize=32)
@@ -139,14 +139,14 @@ def _merge(*groups: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c for group in groups for c in group))
 
 
-def _without_idle_voids(text: str, signatures: re.Pattern) -> str:
+def _without_idle_voids(text: str, signatures: _SignatureIndex) -> str:
     """The text for bs4, same length and lines, without the void elements that cannot
     matter (no signature, no handler): bs4's html.parser builder checks every end tag
     against a list of all void elements seen so far, quadratic on long pages."""
 
     def keep(tag: re.Match) -> str:
         markup = tag.group()
-        if signatures.search(markup) or _HANDLER_ATTRIBUTE.search(markup):
+        if signatures.within(tag.start(), tag.end()) or _HANDLER_ATTRIBUTE.search(markup):
             return markup
         return _NOT_NEWLINE.sub(" ", markup)
 
@@ -166,8 +166,8 @@ class _Page:
         self.is_component = fragment.source.path.lower().endswith((".vue", ".svelte"))
 
     def analyze(self) -> None:
-        signatures = _signatures(self.ctx.catalog)
-        if not signatures.search(self.text):
+        signatures = _SignatureIndex(self.text, self.ctx.catalog)
+        if not signatures.hits:
             return
         self.parsed = _without_idle_voids(self.text, signatures)
         """What bs4 parses; offsets and lines are those of self.text."""
@@ -191,7 +191,7 @@ class _Page:
         for start, end in raw_noscripts:
             _Page(self._child(start, end, "html"), self.ctx, in_noscript=True).analyze()
         for start, end in comments:
-            if signatures.search(self.text, start, end):
+            if signatures.within(start, end):
                 _Page(self._child(start, end, "html", active=False), self.ctx, self.in_noscript).analyze()
 
     # ---- structure -----------------------------------------------------------------

@@ -134,7 +134,7 @@ class _Collector(cst.CSTVisitor):
 
     def __init__(self, catalog: Catalog) -> None:
         super().__init__()
-        self.signature = catalog.signature_regex
+        self.catalog = catalog
         self.setting_names = {name for vendor in catalog for name in vendor.django_settings}
         self.literals: list[tuple[cst.CSTNode, list, re.Pattern | None]] = []
         """(literal, its string tokens, placeholder syntax of the format call filling it)."""
@@ -199,7 +199,7 @@ class _Collector(cst.CSTVisitor):
         for token in tokens:
             texts = ([token.value] if isinstance(token, cst.SimpleString) else
                      [p.value for p in token.parts if isinstance(p, cst.FormattedStringText)])
-            if any(self.signature.search(t.encode("utf-8", "surrogatepass")) for t in texts):
+            if any(self.catalog.has_signature(t) for t in texts):
                 self.literals.append((node, tokens, self.placeholders.get(id(node))))
                 return
 
@@ -475,9 +475,9 @@ def _view_with(view: TemplateView, edits: list[tuple[int, int, str]],
 
 def _snippet_language(value: str, catalog: Catalog) -> str | None:
     """html or js when the value holds a snippet of a catalog vendor, else None."""
-    encoded = value.encode("utf-8", "surrogatepass")
-    if not catalog.signature_regex.search(encoded):
+    if not catalog.has_signature(value):
         return None
+    encoded = value.encode("utf-8", "surrogatepass")
     if _HTML_SNIPPET.search(value):
         return "html"
     if not _CODE_SHAPE.search(value) or _js_parser().parse(encoded).root_node.has_error:
