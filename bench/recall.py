@@ -29,7 +29,10 @@ def _norm(text: str | None) -> str:
 
 
 def _scan(path: Path, rel: str, catalog):
-    return build_inventory([scan_bytes(rel, path.read_bytes(), kind_of(rel) or "html", catalog)], catalog)
+    """The file as `pixelmigrate scan` would read it: a type the walk skips yields nothing."""
+    kind = kind_of(rel)
+    results = [scan_bytes(rel, path.read_bytes(), kind, catalog)] if kind else []
+    return build_inventory(results, catalog)
 
 
 def evaluate(corpus: Path, entries: list[dict], verbose: bool) -> Counter:
