@@ -8,12 +8,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Iterator
 
 import click
 
 from scanner.catalog import Catalog, CatalogError, default_catalog, load_catalog
 from scanner.audit import FailOn, Policy, PolicyError, audit as run_audit, load_policy_file
+from scanner.crawl import CrawlError, CrawlOptions, crawl as crawl_site
 from scanner.inventory import Inventory, InventoryError, build_inventory, load_inventory
+from scanner.model import EventFinding, FileResult
 from scanner.report.csv_report import format_csv
 from scanner.report.html import format_html
 from scanner.report.markdown import format_markdown
@@ -74,8 +77,9 @@ def _progress(total: int):
     return click.progressbar(length=total, file=sys.stderr, label="scanning", show_pos=True)
 
 
-def static_inventory(path: Path, options: WalkOptions, catalog: Catalog, workers: int | None,
-                     shard: tuple[int, int] | None) -> Inventory:
+def static_results(path: Path, options: WalkOptions, catalog: Catalog, workers: int | None,
+                   shard: tuple[int, int] | None) -> Iterator[FileResult]:
+    """The static scan's FileResults, with a progress bar on a terminal."""
     bar = None
 
     def on_plan(total: int) -> None:
@@ -84,17 +88,19 @@ def static_inventory(path: Path, options: WalkOptions, catalog: Catalog, workers
         if bar is not None:
             bar.__enter__()
 
-    def counted(results):
-        for result in results:
+    try:
+        for result in scan_tree(path, options, catalog, workers, shard, on_plan):
             if bar is not None and result.skipped is None:
                 bar.update(1)
             yield result
-
-    try:
-        return build_inventory(counted(scan_tree(path, options, catalog, workers, shard, on_plan)), catalog)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+
+
+def static_inventory(path: Path, options: WalkOptions, catalog: Catalog, workers: int | None,
+                     shard: tuple[int, int] | None) -> Inventory:
+    return build_inventory(static_results(path, options, catalog, workers, shard), catalog)
 
 
 walk_options = [
@@ -140,6 +146,88 @@ def scan(path: Path, output: str, include, exclude, no_gitignore, max_file_size,
                                  jobs, _shard(shard))
     write_output(inventory.dumps(), output)
     click.echo(format_summary(inventory, time.perf_counter() - started, output), err=True)
+
+
+def _crawl_findings(target: str, options: CrawlOptions, catalog: Catalog):
+    """Run the crawl with a progress line on a terminal; CrawlError becomes a RunError."""
+    show = sys.stderr.isatty()
+
+    def progress(done: int, known: int, url: str) -> None:
+        if show:
+            click.echo(f"\r\x1b[Kcrawling {done}/{known} {url[:80]}", err=True, nl=False)
+
+    try:
+        return crawl_site(target, options, catalog, progress)
+    finally:
+        if show:
+            click.echo("\r\x1b[K", err=True, nl=False)
+
+
+def _trigger_selectors(results: list[FileResult]) -> tuple[str, ...]:
+    """Selectors the static scan saw handlers bound to: the crawl exercises them first."""
+    found = {f.trigger.selector for r in results for f in r.findings
+             if isinstance(f, EventFinding) and f.active and f.trigger.selector}
+    return tuple(sorted(found))
+
+
+@cli.command()
+@click.argument("target")
+@click.option("-o", "--output", default="-", show_default=True, metavar="FILE")
+@click.option("--source", "source_path", type=click.Path(exists=True, path_type=Path), default=None,
+              help="Also scan this source tree statically and merge the two (default: a directory TARGET itself).")
+@click.option("--runtime-only", is_flag=True, help="Do not merge a static scan.")
+@click.option("--max-pages", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--max-depth", type=click.IntRange(min=0), default=3, show_default=True)
+@click.option("--include-url", multiple=True, metavar="REGEX", help="Only visit URLs matching (repeatable).")
+@click.option("--exclude-url", multiple=True, metavar="REGEX", help="Never visit URLs matching (repeatable).")
+@click.option("--concurrency", "-c", type=click.IntRange(min=1, max=16), default=2, show_default=True)
+@click.option("--page-timeout", type=click.FloatRange(min=1), default=15, show_default=True, metavar="SECONDS")
+@click.option("--no-interact", is_flag=True, help="Do not click, type, submit or scroll.")
+@click.option("--no-consent", is_flag=True, help="Do not accept consent banners.")
+@click.option("--allow-vendor-traffic", is_flag=True,
+              help="Let requests reach vendor hosts (default: answered locally, nothing leaves).")
+@click.option("--load-media", is_flag=True, help="Load images, media and fonts (default: blocked).")
+@click.option("--ignore-robots", is_flag=True, help="Crawl paths robots.txt disallows (remote sites).")
+@click.option("--browser", "browser_path", default=None, metavar="PATH",
+              help="Chromium executable (else $PIXELMIGRATE_CHROMIUM, Playwright's, chromium on PATH).")
+@click.option("--state", default=None, metavar="FILE",
+              help="SQLite file the crawl is saved to (default: beside the output file).")
+@click.option("--resume", is_flag=True, help="Continue the crawl saved in the state file.")
+@click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False), default=None)
+def crawl(target, output, source_path, runtime_only, max_pages, max_depth, include_url, exclude_url, concurrency, page_timeout,
+          no_interact, no_consent, allow_vendor_traffic, load_media, ignore_robots, browser_path, state, resume,
+          catalog_dir) -> int:
+    """Crawl a URL, or a directory of built HTML served on 127.0.0.1, in headless Chromium."""
+    catalog = _catalog(catalog_dir)
+    started = time.perf_counter()
+    if source_path is None and not runtime_only and Path(target).is_dir():
+        source_path = Path(target)
+    results = list(static_results(source_path, WalkOptions(), catalog, None, None)) \
+        if source_path and not runtime_only else []
+    if state is None and output != "-":
+        state = f"{output}.crawl.sqlite"
+    if resume and state is None:
+        raise click.BadParameter("needs --state when the output is stdout", param_hint="--resume")
+    options = CrawlOptions(
+        max_pages=max_pages, max_depth=max_depth, include=tuple(include_url), exclude=tuple(exclude_url),
+        concurrency=concurrency, page_timeout_s=page_timeout, interact=not no_interact, consent=not no_consent,
+        allow_vendor_traffic=allow_vendor_traffic, browser_path=browser_path, resume_db=state, resume=resume,
+        block_media=not load_media, obey_robots=not ignore_robots, selectors=_trigger_selectors(results))
+    try:
+        crawled = _crawl_findings(target, options, catalog)
+    except CrawlError as exc:
+        if not results:
+            raise RunError(str(exc)) from None
+        # The static half still stands: write it, say what is missing, exit as a run error.
+        inventory = build_inventory(results, catalog)
+        write_output(inventory.dumps(), output)
+        click.echo(f"pixelmigrate: error: {exc}; wrote the static scan only", err=True)
+        return EXIT_ERROR
+    inventory = build_inventory(results, catalog, pages=crawled.pages, extra_findings=crawled.findings,
+                                extra_diagnostics=crawled.diagnostics)
+    write_output(inventory.dumps(), output)
+    click.echo(format_summary(inventory, time.perf_counter() - started, output), err=True)
+    return EXIT_CLEAN
 
 
 def _vendor_ids(ids, catalog: Catalog, option: str) -> frozenset[str]:
@@ -229,6 +317,226 @@ def report(inventory_file: str, fmt: str, output: str, link_base: str | None, ca
         "json": inventory.dumps,
     }[fmt]()
     write_output(formatted, output)
+
+
+# --- validate: post-migration checks over both sides' event logs ---------------------------
+from scanner.report.validation import (format_plot_svg, format_validation_json, format_validation_markdown,  # noqa: E402
+                                       format_validation_text, summary_line)
+from scanner.validate.checks import Options as ValidateOptions, ValidationError, validate as run_validation  # noqa: E402
+from scanner.validate.records import (CLIENT, FORMATS as INPUT_FORMATS, RECORD_FIELDS, SERVER, BadValue,  # noqa: E402
+                                      InputError, open_inputs, parse_time)
+
+VALIDATE_FORMATS = ("text", "json", "md")
+
+
+def _moment(value: str | None, option: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        return parse_time(value)
+    except BadValue:
+        raise click.BadParameter(f"not an ISO 8601 time: {value!r}", param_hint=option) from None
+
+
+def _column_map(pairs) -> tuple[tuple[str, str], ...]:
+    mapping = []
+    for pair in pairs:
+        field, sep, column = pair.partition("=")
+        if not (sep and column and (field in RECORD_FIELDS or (field.startswith("ids.") and len(field) > 4))):
+            raise click.BadParameter(f"expected FIELD=COLUMN with FIELD one of {', '.join(RECORD_FIELDS)} or "
+                                     f"ids.COOKIE, got {pair!r}", param_hint="--map")
+        mapping.append((field, column))
+    return tuple(mapping)
+
+
+@cli.command()
+@click.option("--client", "client_file", required=True, metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False),
+              help="Client-side events: records (JSON Lines), HAR, beacon log, access log or CSV; .gz works.")
+@click.option("--server", "server_file", required=True, metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False),
+              help="Server-side events: records, Meta CAPI / GA4 MP / TikTok request bodies, access log or CSV.")
+@click.option("--cutover", required=True, metavar="ISO8601",
+              help="When the server side went live and the pixels were removed (naive times are UTC).")
+@click.option("--end", default=None, metavar="ISO8601", help="End of the window after cutover (default: the last event).")
+@click.option("--client-format", type=click.Choice(("auto",) + INPUT_FORMATS), default="auto", show_default=True)
+@click.option("--server-format", type=click.Choice(("auto",) + INPUT_FORMATS), default="auto", show_default=True)
+@click.option("--map", "column_map", multiple=True, metavar="FIELD=COLUMN",
+              help="CSV: the column holding a record field (ts, side, vendor, event, event_id, page, ids.COOKIE).")
+@click.option("--base-url", default=None, metavar="URL",
+              help="Access logs: the URL request paths stand for (a first-party proxy of a beacon endpoint).")
+@click.option("--tolerance", type=click.FloatRange(0, 10), default=0.2, show_default=True,
+              help="Volume: relative change allowed against the same hours a week before.")
+@click.option("--identity-tolerance", type=click.FloatRange(0, 1), default=0.2, show_default=True,
+              help="Identity: relative shortfall allowed against the returning-user share seen before.")
+@click.option("--duplicate-window", type=click.FloatRange(min=0, min_open=True), default=300, show_default=True,
+              metavar="SECONDS", help="The same event from both sides within this many seconds was sent twice.")
+@click.option("--grace", type=click.FloatRange(min=0), default=10, show_default=True, metavar="MINUTES",
+              help="Client events this soon after cutover (cached pages) do not fail the duplicates check.")
+@click.option("--format", "fmt", type=click.Choice(VALIDATE_FORMATS), default="text", show_default=True)
+@click.option("-o", "--output", default="-", show_default=True, metavar="FILE")
+@click.option("--plot", default=None, metavar="FILE.svg", help="Also write an hourly SVG plot of the live volume.")
+@click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False), default=None)
+def validate(client_file: str, server_file: str, cutover: str, end: str | None, client_format: str,
+             server_format: str, column_map, base_url: str | None, tolerance: float, identity_tolerance: float,
+             duplicate_window: float, grace: float, fmt: str, output: str, plot: str | None,
+             catalog_dir: str | None) -> int:
+    """Post-migration checks: volume, identity, duplicates, continuity (exit 1 when one fails)."""
+    if plot and not plot.lower().endswith(".svg"):
+        raise click.BadParameter("the plot is an SVG image: name the file .svg", param_hint="--plot")
+    options = ValidateOptions(cutover=_moment(cutover, "--cutover"), end=_moment(end, "--end"), tolerance=tolerance,
+                              identity_tolerance=identity_tolerance, duplicate_window=duplicate_window,
+                              grace=grace * 60)
+    if options.end is not None and options.end <= options.cutover:
+        raise click.BadParameter("must be after --cutover", param_hint="--end")
+    mapping = _column_map(column_map)
+    catalog = _catalog(catalog_dir)
+    try:
+        inputs = open_inputs([(client_file, CLIENT, client_format), (server_file, SERVER, server_format)], catalog,
+                             column_map=mapping, base_url=base_url)
+        try:
+            result = run_validation(inputs, options, catalog)
+        finally:
+            for item in inputs:
+                item.close()
+    except (InputError, ValidationError) as exc:
+        raise RunError(str(exc)) from None
+    formatted = {
+        "text": lambda: format_validation_text(result),
+        "json": lambda: format_validation_json(result),
+        "md": lambda: format_validation_markdown(result, plot),
+    }[fmt]()
+    write_output(formatted, output)
+    if plot:
+        write_output(format_plot_svg(result), plot)
+    if fmt != "text" or output != "-":
+        click.echo(summary_line(result), err=True)
+    return EXIT_CLEAN if result.passed else EXIT_FINDINGS
+
+
+# --- spec: the server-side mapping plan the backend implements -----------------------------
+from scanner.report.spec_json import format_spec_json  # noqa: E402
+from scanner.report.spec_yaml import format_spec_yaml  # noqa: E402
+from scanner.spec.build import build_spec  # noqa: E402
+from scanner.spec.check import check_spec  # noqa: E402
+from scanner.spec.payload import PathError  # noqa: E402
+
+SPEC_FORMATS = ("yaml", "json")
+
+
+@cli.command()
+@click.argument("inventory_file", metavar="INVENTORY", required=False, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", default="-", show_default=True, metavar="FILE",
+              help="Where to write the spec ('-' for stdout).")
+@click.option("--live", is_flag=True, help="Live mode: every destination's debug/test mechanism switched off.")
+@click.option("--format", "fmt", type=click.Choice(SPEC_FORMATS), default=None,
+              help="Output format (default: json for a .json output, else yaml).")
+@click.option("--check", "check_file", default=None, metavar="SPEC", type=click.Path(dir_okay=False),
+              help="Validate a (hand-edited) spec instead: one problem per line, exit 1 when there are any.")
+@click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False), default=None)
+def spec(inventory_file: str | None, output: str, live: bool, fmt: str | None, check_file: str | None,
+         catalog_dir: str | None) -> int:
+    """Server-side mapping spec: where each event goes from the backend, keeping the cookie ids."""
+    catalog = _catalog(catalog_dir)
+    if check_file is not None:
+        if inventory_file is not None:
+            raise click.UsageError("give either INVENTORY or --check SPEC")
+        try:
+            text = Path(check_file).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise RunError(f"cannot read {check_file}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise RunError(f"{check_file}: not UTF-8 text") from None
+        problems = check_spec(text, catalog)
+        for problem in problems:
+            click.echo(str(problem))
+        click.echo(f"{check_file}: {len(problems)} problems" if problems else f"{check_file}: ok", err=True)
+        return EXIT_FINDINGS if problems else EXIT_CLEAN
+    if inventory_file is None:
+        raise click.UsageError("missing INVENTORY (or --check SPEC)")
+    try:
+        result = build_spec(_read_inventory(inventory_file), catalog, live=live)
+    except PathError as exc:
+        raise RunError(f"vendor catalog: {exc}") from None
+    fmt = fmt or ("json" if output.lower().endswith(".json") else "yaml")
+    write_output(format_spec_json(result) if fmt == "json" else format_spec_yaml(result), output)
+    if output != "-":
+        click.echo(f"{result.summary()}; wrote {output}", err=True)
+    return EXIT_CLEAN
+
+# --- strip: the cutover patch that removes the chosen vendors' client code, and its rollback ---
+import shutil  # noqa: E402
+
+from rewriters.plan import plan_strip  # noqa: E402
+from rewriters.result import Edits  # noqa: E402
+from scanner.report.strip_summary import format_strip_summary  # noqa: E402
+
+
+def _write_bytes(data: bytes, output: str, like: Path | None = None) -> None:
+    """Write bytes unchanged (patches of latin-1 and CRLF files), atomically; '-' is stdout.
+    A file rewritten in place keeps the permission bits of `like`."""
+    if output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    target = Path(output)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        if like is not None:
+            shutil.copymode(like, tmp)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise RunError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--vendor", "vendor_ids", multiple=True, metavar="ID", help="Vendor whose client code goes (repeatable).")
+@click.option("--all", "all_vendors", is_flag=True, help="Every vendor in the catalog.")
+@click.option("-o", "--output", required=True, metavar="FILE", help="The cutover patch ('-' for stdout).")
+@click.option("--rollback", required=True, metavar="FILE", help="The patch that restores every byte.")
+@click.option("--apply", "apply_now", is_flag=True, help="Also change the files in place, after the same checks.")
+@click.option("--inventory", "inventory_file", default=None, metavar="INVENTORY", type=click.Path(dir_okay=False),
+              help="An inventory with runtime findings (crawl): what only runs at runtime is listed with where to go.")
+@click.option("--gtm-export", default=None, metavar="FILE", type=click.Path(exists=True, dir_okay=False),
+              help="A GTM container export (JSON) whose tags of the chosen vendors get paused.")
+@click.option("-o-gtm", "--gtm-output", default=None, metavar="FILE", help="Where to write the modified GTM export.")
+@with_walk_options
+def strip(path: Path, vendor_ids, all_vendors: bool, output: str, rollback: str, apply_now: bool,
+          inventory_file: str | None, gtm_export: str | None, gtm_output: str | None, include, exclude, no_gitignore,
+          max_file_size, jobs, shard, catalog_dir) -> int:
+    """Cutover patch removing the chosen vendors' client pixels, and its exact rollback (exit 1 when
+    something of them remains)."""
+    if bool(vendor_ids) == all_vendors:
+        raise click.UsageError("give --vendor ID (repeatable) or --all")
+    if (gtm_export is None) != (gtm_output is None):
+        raise click.UsageError("--gtm-export and -o-gtm go together")
+    if shard is not None:
+        raise click.BadParameter("strip reads the whole tree", param_hint="--shard")
+    catalog = _catalog(catalog_dir)
+    chosen = frozenset(catalog.by_id) if all_vendors else _vendor_ids(vendor_ids, catalog, "--vendor")
+    inventory = _read_inventory(inventory_file) if inventory_file else None
+    try:
+        export = (Path(gtm_export).name, Path(gtm_export).read_bytes()) if gtm_export else None
+    except OSError as exc:
+        raise RunError(f"cannot read {gtm_export}: {exc.strerror or exc}") from None
+    plan = plan_strip(path, chosen, catalog, _walk_options(include, exclude, no_gitignore, max_file_size),
+                      inventory, export)
+    _write_bytes(plan.patch(), output)
+    _write_bytes(plan.rollback(), rollback)
+    if gtm_output and plan.gtm is not None and isinstance(plan.gtm.result, Edits):
+        _write_bytes(plan.gtm.result.edits[0].replacement, gtm_output)
+    if apply_now:
+        base = path if path.is_dir() else path.parent
+        for change in plan.changes:
+            _write_bytes(change.new, str(base / change.path), like=base / change.path)
+    click.echo(format_strip_summary(plan), err=True)
+    done = f"; applied to {len(plan.changes)} files" if apply_now else ""
+    click.echo(f"wrote {output} and {rollback} ({len(plan.changes)} files){done}", err=True)
+    return EXIT_FINDINGS if plan.remaining else EXIT_CLEAN
 
 
 @cli.command()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 from scanner.catalog import Catalog
@@ -54,12 +54,15 @@ class Event:
     pages: tuple[str, ...]
     locations: tuple[Location, ...]
     after_consent: bool = False
+    name_expr: bool = False
+    """The name is the source text of the expression that computes it."""
 
     def to_json(self) -> dict:
         return {"vendor": self.vendor, "account_id": self.account_id, "name": self.name, "active": self.active,
                 "trigger": self.trigger.to_json(), "params": params_to_json(self.params),
                 "sources": list(self.sources), "pages": list(self.pages),
-                "locations": [l.to_json() for l in self.locations], "after_consent": self.after_consent}
+                "locations": [l.to_json() for l in self.locations], "after_consent": self.after_consent,
+                "name_expr": self.name_expr}
 
 
 @dataclass(frozen=True)
@@ -190,13 +193,14 @@ def _merge_pixels(pixel_findings: list[PixelFinding], resolver: _AccountResolver
 
 
 def _event_key(f: EventFinding, account: str | None) -> tuple:
-    return (f.vendor, account, f.name, f.active, f.trigger, f.params)
+    return (f.vendor, account, f.name, f.active, f.trigger, f.params, f.name_is_expr)
 
 
 def _merge_events(event_findings: list[EventFinding], resolver: _AccountResolver) -> list[Event]:
-    """Static events group by their whole shape. A runtime event joins the static event with
-    the same vendor, account, name and trigger kind (its params are values where the source
-    has expressions), else stands alone."""
+    """Static events group by their whole shape. A runtime event joins a static event of the
+    same vendor and name whose account agrees (or is unknown statically), preferring the same
+    trigger kind; else runtime events group by vendor, account, name and trigger, with the
+    params seen first (values differ from page to page)."""
     groups: dict[tuple, list[EventFinding]] = defaultdict(list)
     runtime: list[tuple[EventFinding, str | None]] = []
     for f in event_findings:
@@ -207,19 +211,33 @@ def _merge_events(event_findings: list[EventFinding], resolver: _AccountResolver
             groups[_event_key(f, account)].append(f)
     by_name: dict[tuple, list[tuple]] = defaultdict(list)
     for key in groups:
-        vendor, account, name, active, trigger, _ = key
-        if active:
-            by_name[(vendor, account, name)].append(key)
-    for f, account in runtime:
-        candidates = by_name.get((f.vendor, account, f.name), [])
+        vendor, account, name, active, trigger, _, name_is_expr = key
+        if active and not name_is_expr:
+            by_name[(vendor, name)].append(key)
+    runtime_only: dict[tuple, tuple] = {}
+    for f, account in sorted(runtime, key=lambda item: (item[0].page or "", item[0].location)):
+        candidates = [k for k in by_name.get((f.vendor, f.name), []) if k[1] in (account, None)]
         same_kind = [k for k in candidates if k[4].kind == f.trigger.kind]
         target = same_kind[0] if same_kind else (candidates[0] if len(candidates) == 1 else None)
-        groups[target if target is not None else _event_key(f, account)].append(f)
+        if target is None:
+            shape = (f.vendor, account, f.name, f.active, f.trigger)
+            target = runtime_only.setdefault(shape, _event_key(f, account))
+        groups[target].append(f)
     events = []
-    for (vendor, account, name, active, trigger, params), group in groups.items():
+    for (vendor, account, name, active, trigger, params, name_is_expr), group in groups.items():
+        if account is None:
+            account = next((a for f in group if f.source == Source.RUNTIME
+                            for a in [resolver.resolve(f)[0]] if a), None)
+        if trigger.selector is None:
+            # The element the crawl clicked confirms the selector the code did not spell out.
+            seen = sorted({f.trigger.selector for f in group if f.source == Source.RUNTIME
+                           and f.trigger.kind == trigger.kind and f.trigger.selector})
+            if seen:
+                trigger = replace(trigger, selector=seen[0])
         events.append(Event(vendor=vendor, account_id=account, name=name, active=active, trigger=trigger,
                             params=params, sources=_sources(group), pages=_pages(group),
-                            locations=_locations(group), after_consent=all(f.after_consent for f in group)))
+                            locations=_locations(group), after_consent=all(f.after_consent for f in group),
+                            name_expr=name_is_expr))
     return events
 
 
@@ -358,7 +376,7 @@ def inventory_from_json(data: dict) -> Inventory:
             trigger=_trigger(e.get("trigger", {})), params=_params(e.get("params", {})),
             sources=tuple(e.get("sources", ())), pages=tuple(e.get("pages", ())),
             locations=tuple(_location(l) for l in e.get("locations", ())),
-            after_consent=bool(e.get("after_consent", False)))
+            after_consent=bool(e.get("after_consent", False)), name_expr=bool(e.get("name_expr", False)))
             for e in data.get("events", ()))
         cookies = tuple(Cookie(
             name=c["name"], vendor=c.get("vendor"), role=c.get("role", "other"), access=tuple(c.get("access", ())),

@@ -131,6 +131,8 @@ class EventFinding:
     source: Source = Source.STATIC
     script_url: str | None = None
     page: str | None = None
+    name_is_expr: bool = False
+    """The code computes the name: `name` is the source text of the expression."""
 
 
 class Storage(str, enum.Enum):
@@ -151,6 +153,16 @@ class CookieFinding:
     source: Source = Source.STATIC
     set_by: str | None = None
     """Script URL that wrote it, or "http" for a Set-Cookie header."""
+    # Runtime only: what the crawl's cookie jar held.
+    domain: str | None = None
+    value_shape: str | None = None
+    """The value with ids, timestamps and random parts replaced (fb.1.<ms>.<random>); never the value."""
+    expires: float | None = None
+    """Unix seconds; None for a session cookie or when unknown."""
+    third_party: bool | None = None
+    page: str | None = None
+    """URL path of the page on which it first appeared."""
+    after_consent: bool = False
 
 
 @dataclass(frozen=True, order=True)

@@ -14,9 +14,15 @@ def format_summary(inventory: Inventory, seconds: float, output: str) -> str:
     vendors = Counter(p.vendor for p in active)
     events = [e for e in inventory.events if e.active]
     problems = Counter(d.level for d in inventory.diagnostics)
+    done = []
+    if stats.files_scanned or not inventory.pages:
+        done.append(f"scanned {stats.files_scanned} files ({stats.bytes_read / 1e6:.1f} MB), "
+                    f"{stats.files_skipped} skipped")
+    if inventory.pages:
+        failed = sum(1 for p in inventory.pages if not isinstance(p.status, int) or p.status >= 400)
+        done.append(f"crawled {len(inventory.pages)} pages ({failed} failed)")
     lines = [
-        f"scanned {stats.files_scanned} files ({stats.bytes_read / 1e6:.1f} MB) in {seconds:.2f} s; "
-        f"{stats.files_skipped} skipped",
+        "; ".join(done) + f" in {seconds:.2f} s",
         f"{len(active)} active pixels from {len(vendors)} vendors, {len(events)} events, "
         f"{len(inventory.cookies)} cookies"
         + (f"; {len(inventory.pixels) - len(active)} inactive (commented-out) pixels"
