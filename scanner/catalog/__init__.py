@@ -91,6 +91,8 @@ class CallShape:
     param_args: tuple[tuple[str, int], ...] = ()
     params_from_object: bool = False
     options_arg: int | None = None
+    global_only: bool = False
+    """A local binding of the callee's root name is not the vendor's global."""
 
 
 @dataclass(frozen=True)
@@ -246,6 +248,8 @@ class CustomEvents:
     name: str = "{name}"
     set: Pairs = ()
     note: str | None = None
+    pattern: re.Pattern | None = None
+    """What a custom event name must look like for the API."""
 
 
 @dataclass(frozen=True)
@@ -356,7 +360,7 @@ def _call(vendor: str, raw: Mapping) -> CallShape:
         ignore_events=_strings(raw.get("ignore_events")), params_arg=raw.get("params_arg"),
         param_args=tuple(sorted((raw.get("param_args") or {}).items(), key=lambda kv: kv[1])),
         params_from_object=bool(raw.get("params_from_object", False)),
-        options_arg=raw.get("options_arg"),
+        options_arg=raw.get("options_arg"), global_only=bool(raw.get("global_only", False)),
     )
 
 
@@ -420,7 +424,8 @@ def _server_side(raw: Mapping, vid: str, cookie_names: set[str]) -> ServerSide:
                           for r in raw.get("event_rules", ())),
         skip_events=_pairs(raw.get("skip_events")),
         custom_events=CustomEvents(allowed=custom["allowed"], name=custom.get("name", "{name}"),
-                                   set=_json_pairs(custom.get("set")), note=custom.get("note"))
+                                   set=_json_pairs(custom.get("set")), note=custom.get("note"),
+                                   pattern=_regex(custom.get("pattern"), f"{where}: custom_events"))
         if custom else None,
         params=tuple(_param_rule(name, rule) for name, rule in (raw.get("params") or {}).items()),
         payload_template_json=json.dumps(raw["payload_template"], sort_keys=True) if "payload_template" in raw else None,

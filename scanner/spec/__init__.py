@@ -1,0 +1,1 @@
+"""The server-side mapping spec: inventory + catalog -> what the backend sends where."""
