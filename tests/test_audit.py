@@ -99,3 +99,14 @@ def test_junit_has_a_failing_case_per_denied_rule(site, tmp_path):
     suite = ET.fromstring(proc.stdout)
     failed = sorted(c.get("name") for c in suite.iter("testcase") if c.find("failure") is not None)
     assert failed == ["event.meta", "pixel.meta"] and suite.get("failures") == "2"
+
+
+def test_the_pre_commit_hook_runs_the_audit_as_declared(site):
+    import yaml
+    from test_cli import ROOT
+    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    command = hook["entry"].split()
+    assert command[0] == "pixelmigrate" and hook["pass_filenames"] is False
+    proc = run(*command[1:], *hook["args"], "--deny", "meta", cwd=site)
+    assert proc.returncode == 1 and "index.html:" in proc.stdout
+    assert run(*command[1:], *hook["args"], "--deny", "tiktok", cwd=site).returncode == 0
