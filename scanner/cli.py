@@ -15,11 +15,12 @@ import click
 from scanner.catalog import Catalog, CatalogError, default_catalog, load_catalog
 from scanner.audit import FailOn, Policy, PolicyError, audit as run_audit, load_policy_file
 from scanner.crawl import CrawlError, CrawlOptions, crawl as crawl_site
-from scanner.inventory import Inventory, InventoryError, build_inventory, load_inventory
+from scanner.inventory import Inventory, InventoryError, build_inventory, load_inventory, merge_inventories
 from scanner.model import EventFinding, FileResult
 from scanner.report.csv_report import format_csv
 from scanner.report.html import format_html
 from scanner.report.markdown import format_markdown
+from scanner.report.runbook import RunbookFiles, format_runbook
 from scanner.report.audit_text import format_audit_json, format_audit_text
 from scanner.report.junit import format_junit
 from scanner.report.sarif import format_sarif
@@ -99,8 +100,8 @@ def static_results(path: Path, options: WalkOptions, catalog: Catalog, workers: 
 
 
 def static_inventory(path: Path, options: WalkOptions, catalog: Catalog, workers: int | None,
-                     shard: tuple[int, int] | None) -> Inventory:
-    return build_inventory(static_results(path, options, catalog, workers, shard), catalog)
+                     shard: tuple[int, int] | None, keep_raw: bool = False) -> Inventory:
+    return build_inventory(static_results(path, options, catalog, workers, shard), catalog, keep_raw=keep_raw)
 
 
 walk_options = [
@@ -137,13 +138,16 @@ def cli() -> None:
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--output", default="-", show_default=True, metavar="FILE",
               help="Where to write the inventory JSON ('-' for stdout).")
+@click.option("--keep-findings", is_flag=True,
+              help="Keep the raw findings in the inventory for `merge` (implied by --shard).")
 @with_walk_options
-def scan(path: Path, output: str, include, exclude, no_gitignore, max_file_size, jobs, shard, catalog_dir) -> None:
+def scan(path: Path, output: str, keep_findings: bool, include, exclude, no_gitignore, max_file_size, jobs, shard,
+         catalog_dir) -> None:
     """Static scan of a source tree (or one file) into an inventory."""
     catalog = _catalog(catalog_dir)
     started = time.perf_counter()
     inventory = static_inventory(path, _walk_options(include, exclude, no_gitignore, max_file_size), catalog,
-                                 jobs, _shard(shard))
+                                 jobs, _shard(shard), keep_raw=keep_findings or shard is not None)
     write_output(inventory.dumps(), output)
     click.echo(format_summary(inventory, time.perf_counter() - started, output), err=True)
 
@@ -244,6 +248,22 @@ def _read_inventory(path: str) -> Inventory:
         raise RunError(f"cannot read {path}: {exc.strerror or exc}") from None
     except (InventoryError, UnicodeDecodeError) as exc:
         raise RunError(f"{path}: {exc}") from None
+
+
+@cli.command()
+@click.argument("inventories", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", default="-", show_default=True, metavar="FILE")
+@click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False), default=None)
+def merge(inventories: tuple[str, ...], output: str, catalog_dir: str | None) -> None:
+    """Merge sharded scans (`scan --shard K/N`) into one inventory."""
+    catalog = _catalog(catalog_dir)
+    parts = [_read_inventory(path) for path in inventories]
+    try:
+        inventory = merge_inventories(parts, catalog)
+    except InventoryError as exc:
+        missing = next(path for path, part in zip(inventories, parts) if part.raw is None)
+        raise RunError(f"{missing}: {exc}") from None
+    write_output(inventory.dumps(), output)
 
 
 AUDIT_FORMATS = ("text", "json", "sarif", "junit")
@@ -464,6 +484,29 @@ def spec(inventory_file: str | None, output: str, live: bool, fmt: str | None, c
         click.echo(f"{result.summary()}; wrote {output}", err=True)
     return EXIT_CLEAN
 
+@cli.command()
+@click.argument("inventory_file", metavar="INVENTORY", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", default="-", show_default=True, metavar="FILE")
+@click.option("--site", default=".", show_default=True, metavar="PATH", help="The site's source tree, as the team types it.")
+@click.option("--spec", "spec_name", default="spec.yaml", show_default=True, metavar="FILE")
+@click.option("--cutover-patch", default="cutover.patch", show_default=True, metavar="FILE")
+@click.option("--rollback-patch", default="rollback.patch", show_default=True, metavar="FILE")
+@click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False), default=None)
+def plan(inventory_file: str, output: str, site: str, spec_name: str, cutover_patch: str, rollback_patch: str,
+         catalog_dir: str | None) -> None:
+    """The migration runbook (Markdown) from the inventory and its spec."""
+    catalog = _catalog(catalog_dir)
+    inventory = _read_inventory(inventory_file)
+    try:
+        mapping = build_spec(inventory, catalog)
+    except PathError as exc:
+        raise RunError(f"vendor catalog: {exc}") from None
+    files = RunbookFiles(site=site, inventory=inventory_file, spec=spec_name,
+                         live_spec=spec_name.replace(".y", ".live.y", 1) if ".y" in spec_name else spec_name + ".live",
+                         cutover_patch=cutover_patch, rollback_patch=rollback_patch)
+    write_output(format_runbook(inventory, mapping, catalog, files), output)
+
+
 # --- strip: the cutover patch that removes the chosen vendors' client code, and its rollback ---
 import shutil  # noqa: E402
 
@@ -523,20 +566,20 @@ def strip(path: Path, vendor_ids, all_vendors: bool, output: str, rollback: str,
         export = (Path(gtm_export).name, Path(gtm_export).read_bytes()) if gtm_export else None
     except OSError as exc:
         raise RunError(f"cannot read {gtm_export}: {exc.strerror or exc}") from None
-    plan = plan_strip(path, chosen, catalog, _walk_options(include, exclude, no_gitignore, max_file_size),
-                      inventory, export)
-    _write_bytes(plan.patch(), output)
-    _write_bytes(plan.rollback(), rollback)
-    if gtm_output and plan.gtm is not None and isinstance(plan.gtm.result, Edits):
-        _write_bytes(plan.gtm.result.edits[0].replacement, gtm_output)
+    outcome = plan_strip(path, chosen, catalog, _walk_options(include, exclude, no_gitignore, max_file_size),
+                         inventory, export)
+    _write_bytes(outcome.patch(), output)
+    _write_bytes(outcome.rollback(), rollback)
+    if gtm_output and outcome.gtm is not None and isinstance(outcome.gtm.result, Edits):
+        _write_bytes(outcome.gtm.result.edits[0].replacement, gtm_output)
     if apply_now:
         base = path if path.is_dir() else path.parent
-        for change in plan.changes:
+        for change in outcome.changes:
             _write_bytes(change.new, str(base / change.path), like=base / change.path)
-    click.echo(format_strip_summary(plan), err=True)
-    done = f"; applied to {len(plan.changes)} files" if apply_now else ""
-    click.echo(f"wrote {output} and {rollback} ({len(plan.changes)} files){done}", err=True)
-    return EXIT_FINDINGS if plan.remaining else EXIT_CLEAN
+    click.echo(format_strip_summary(outcome), err=True)
+    done = f"; applied to {len(outcome.changes)} files" if apply_now else ""
+    click.echo(f"wrote {output} and {rollback} ({len(outcome.changes)} files){done}", err=True)
+    return EXIT_FINDINGS if outcome.remaining else EXIT_CLEAN
 
 
 @cli.command()

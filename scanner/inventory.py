@@ -8,12 +8,14 @@ static and runtime observations, and adds each vendor's identity cookies from th
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Iterable
 
 from scanner.catalog import Catalog
+from scanner.findings_io import finding_from_json, finding_to_json
 from scanner.model import (CookieFinding, CookieRole, Diagnostic, EventFinding, Expr, FileResult, Finding,
                            Level, Location, PageRecord, PixelFinding, Source, Trigger, TriggerKind, Value)
 
@@ -99,6 +101,18 @@ class Stats:
 
 
 @dataclass(frozen=True)
+class RawFindings:
+    """What a scan found before the merge: kept by sharded scans so shards merge exactly."""
+
+    findings: tuple[Finding, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+    def to_json(self) -> dict:
+        return {"findings": [finding_to_json(f) for f in self.findings],
+                "diagnostics": [d.to_json() for d in self.diagnostics]}
+
+
+@dataclass(frozen=True)
 class Inventory:
     pixels: tuple[Pixel, ...] = ()
     events: tuple[Event, ...] = ()
@@ -106,15 +120,19 @@ class Inventory:
     pages: tuple[PageRecord, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     stats: Stats = Stats()
+    raw: RawFindings | None = None
 
     def to_json(self) -> dict:
-        return {"schema_version": SCHEMA_VERSION,
+        data = {"schema_version": SCHEMA_VERSION,
                 "pixels": [p.to_json() for p in self.pixels],
                 "events": [e.to_json() for e in self.events],
                 "cookies": [c.to_json() for c in self.cookies],
                 "pages": [p.to_json() for p in self.pages],
                 "diagnostics": [d.to_json() for d in self.diagnostics],
                 "stats": self.stats.to_json()}
+        if self.raw is not None:
+            data["raw"] = self.raw.to_json()
+        return data
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
@@ -290,10 +308,14 @@ def _implied_pixels(events: list[Event], vendors_with_pixels: set[str], diagnost
 
 
 def build_inventory(results: Iterable[FileResult], catalog: Catalog, pages: Iterable[PageRecord] = (),
-                    extra_findings: Iterable[Finding] = (), extra_diagnostics: Iterable[Diagnostic] = ()) -> Inventory:
+                    extra_findings: Iterable[Finding] = (), extra_diagnostics: Iterable[Diagnostic] = (),
+                    base_stats: Stats = Stats(), keep_raw: bool = False) -> Inventory:
+    """The inventory of everything given. `keep_raw` keeps the findings and per-file
+    diagnostics as they were before the merge, for `merge` to rebuild from (sharded scans)."""
     findings: list[Finding] = list(extra_findings)
     diagnostics: list[Diagnostic] = list(extra_diagnostics)
-    scanned = with_findings = skipped = bytes_read = 0
+    scanned, with_findings, skipped, bytes_read = (base_stats.files_scanned, base_stats.files_with_findings,
+                                                   base_stats.files_skipped, base_stats.bytes_read)
     for result in results:
         bytes_read += result.bytes_read
         diagnostics.extend(result.diagnostics)
@@ -306,6 +328,7 @@ def build_inventory(results: Iterable[FileResult], catalog: Catalog, pages: Iter
         if result.findings:
             with_findings += 1
             findings.extend(result.findings)
+    raw = RawFindings(tuple(findings), tuple(diagnostics)) if keep_raw else None
     resolver = _AccountResolver(findings)
     pixel_findings = [f for f in findings if isinstance(f, PixelFinding)]
     event_findings = [f for f in findings if isinstance(f, EventFinding)]
@@ -320,7 +343,26 @@ def build_inventory(results: Iterable[FileResult], catalog: Catalog, pages: Iter
         cookies=tuple(sorted(cookies, key=lambda c: (c.vendor or "~", c.name, c.storage))),
         pages=tuple(sorted(pages, key=lambda p: p.url)),
         diagnostics=tuple(sorted(set(diagnostics), key=lambda d: (d.path or "", d.level.value, d.message))),
-        stats=Stats(scanned, with_findings, skipped, bytes_read))
+        stats=Stats(scanned, with_findings, skipped, bytes_read), raw=raw)
+
+
+def merge_inventories(parts: Iterable[Inventory], catalog: Catalog) -> Inventory:
+    """One inventory from the raw findings of several (sharded) scans: the same as one scan
+    of the whole tree, since accounts are resolved again over everything."""
+    findings: list[Finding] = []
+    diagnostics: list[Diagnostic] = []
+    pages: dict[str, PageRecord] = {}
+    totals = Stats()
+    for part in parts:
+        if part.raw is None:
+            raise InventoryError("has no raw findings to merge: write it with `scan --shard K/N` "
+                                 "or `scan --keep-findings`")
+        findings.extend(part.raw.findings)
+        diagnostics.extend(part.raw.diagnostics)
+        pages.update((p.url, p) for p in part.pages)
+        totals = Stats(*(a + b for a, b in zip(dataclasses.astuple(totals), dataclasses.astuple(part.stats))))
+    return build_inventory([], catalog, pages=pages.values(), extra_findings=findings, extra_diagnostics=diagnostics,
+                           base_stats=totals)
 
 
 def _event_sort_key(e: Event) -> tuple:
@@ -392,9 +434,14 @@ def inventory_from_json(data: dict) -> Inventory:
                             for d in data.get("diagnostics", ()))
         stats_raw = data.get("stats") or {}
         stats = Stats(**{k: int(v) for k, v in stats_raw.items() if k in Stats.__dataclass_fields__})
+        raw = None
+        if "raw" in data:
+            raw = RawFindings(tuple(finding_from_json(f) for f in data["raw"]["findings"]),
+                              tuple(Diagnostic(Level(d["level"]), d["path"], d["message"])
+                                    for d in data["raw"]["diagnostics"]))
     except (KeyError, TypeError, ValueError) as exc:
         raise InventoryError(f"malformed inventory: {type(exc).__name__}: {exc}") from None
-    return Inventory(pixels, events, cookies, pages, diagnostics, stats)
+    return Inventory(pixels, events, cookies, pages, diagnostics, stats, raw)
 
 
 def load_inventory(text: str) -> Inventory:
