@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -12,21 +13,34 @@ from typing import Iterator
 
 import click
 
-from scanner.catalog import Catalog, CatalogError, default_catalog, load_catalog
+from rewriters.plan import plan_strip
+from rewriters.result import Edits
 from scanner.audit import FailOn, Policy, PolicyError, audit as run_audit, load_policy_file
+from scanner.catalog import Catalog, CatalogError, default_catalog, load_catalog
 from scanner.crawl import CrawlError, CrawlOptions, crawl as crawl_site
 from scanner.inventory import Inventory, InventoryError, build_inventory, load_inventory, merge_inventories
 from scanner.model import EventFinding, FileResult
+from scanner.report.audit_text import format_audit_json, format_audit_text
 from scanner.report.csv_report import format_csv
 from scanner.report.html import format_html
+from scanner.report.junit import format_junit
 from scanner.report.markdown import format_markdown
 from scanner.report.runbook import RunbookFiles, format_runbook
-from scanner.report.audit_text import format_audit_json, format_audit_text
-from scanner.report.junit import format_junit
 from scanner.report.sarif import format_sarif
+from scanner.report.spec_json import format_spec_json
+from scanner.report.spec_yaml import format_spec_yaml
+from scanner.report.strip_summary import format_strip_summary
 from scanner.report.summary import format_summary, format_vendor_table
+from scanner.report.validation import (format_plot_svg, format_validation_json, format_validation_markdown,
+                                       format_validation_text, summary_line)
 from scanner.sources.walk import WalkOptions
+from scanner.spec.build import build_spec
+from scanner.spec.check import check_spec
+from scanner.spec.payload import PathError
 from scanner.static import scan_tree
+from scanner.validate.checks import Options as ValidateOptions, ValidationError, validate as run_validation
+from scanner.validate.records import (CLIENT, FORMATS as INPUT_FORMATS, RECORD_FIELDS, SERVER, BadValue,
+                                      InputError, open_inputs, parse_time)
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -128,8 +142,15 @@ def _walk_options(include, exclude, no_gitignore, max_file_size) -> WalkOptions:
                        max_file_size=max_file_size * 1024 * 1024)
 
 
+def _version() -> str:
+    try:
+        return importlib.metadata.version("pixelmigrate")
+    except importlib.metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="pixelmigrate")
+@click.version_option(version=_version(), prog_name="pixelmigrate")
 def cli() -> None:
     """Inventory a site's tracking pixels and migrate them to server-side tracking."""
 
@@ -309,13 +330,6 @@ def audit(path: Path, deny, allow, baseline, fail_on, fmt, output, include, excl
     return EXIT_FINDINGS if result.violations else EXIT_CLEAN
 
 
-def _version() -> str:
-    try:
-        return importlib.metadata.version("pixelmigrate")
-    except importlib.metadata.PackageNotFoundError:
-        return "0+unknown"
-
-
 REPORT_FORMATS = ("html", "md", "csv", "json")
 
 
@@ -340,11 +354,6 @@ def report(inventory_file: str, fmt: str, output: str, link_base: str | None, ca
 
 
 # --- validate: post-migration checks over both sides' event logs ---------------------------
-from scanner.report.validation import (format_plot_svg, format_validation_json, format_validation_markdown,  # noqa: E402
-                                       format_validation_text, summary_line)
-from scanner.validate.checks import Options as ValidateOptions, ValidationError, validate as run_validation  # noqa: E402
-from scanner.validate.records import (CLIENT, FORMATS as INPUT_FORMATS, RECORD_FIELDS, SERVER, BadValue,  # noqa: E402
-                                      InputError, open_inputs, parse_time)
 
 VALIDATE_FORMATS = ("text", "json", "md")
 
@@ -435,11 +444,6 @@ def validate(client_file: str, server_file: str, cutover: str, end: str | None, 
 
 
 # --- spec: the server-side mapping plan the backend implements -----------------------------
-from scanner.report.spec_json import format_spec_json  # noqa: E402
-from scanner.report.spec_yaml import format_spec_yaml  # noqa: E402
-from scanner.spec.build import build_spec  # noqa: E402
-from scanner.spec.check import check_spec  # noqa: E402
-from scanner.spec.payload import PathError  # noqa: E402
 
 SPEC_FORMATS = ("yaml", "json")
 
@@ -508,11 +512,7 @@ def plan(inventory_file: str, output: str, site: str, spec_name: str, cutover_pa
 
 
 # --- strip: the cutover patch that removes the chosen vendors' client code, and its rollback ---
-import shutil  # noqa: E402
 
-from rewriters.plan import plan_strip  # noqa: E402
-from rewriters.result import Edits  # noqa: E402
-from scanner.report.strip_summary import format_strip_summary  # noqa: E402
 
 
 def _write_bytes(data: bytes, output: str, like: Path | None = None) -> None:
@@ -612,6 +612,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("pixelmigrate: interrupted", err=True)
         return 130
+    except Exception as exc:  # a bug: one line for the user, the traceback on request
+        if os.environ.get("PIXELMIGRATE_DEBUG"):
+            raise
+        click.echo(f"pixelmigrate: internal error: {type(exc).__name__}: {exc} "
+                   "(set PIXELMIGRATE_DEBUG=1 for the traceback)", err=True)
+        return EXIT_ERROR
     return result if isinstance(result, int) else EXIT_CLEAN
 
 
