@@ -49,21 +49,29 @@ class RunError(Exception):
     """A failure the user can act on: shown as one line, exit 2."""
 
 
-def write_output(text: str, output: str) -> None:
-    """Write to a file (atomically, so a failed run never leaves half a file) or stdout for '-'."""
+def write_bytes(data: bytes, output: str, like: Path | None = None) -> None:
+    """Write bytes unchanged (patches of latin-1 and CRLF files), atomically; '-' is stdout.
+    A file rewritten in place keeps the permission bits of `like`."""
     if output == "-":
-        sys.stdout.write(text)
+        sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
     target = Path(output)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        if like is not None:
+            shutil.copymode(like, tmp)
         os.replace(tmp, target)
     except OSError as exc:
         raise RunError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def write_output(text: str, output: str) -> None:
+    """Write text as UTF-8 to a file (atomically, so a failed run never leaves half a file) or stdout for '-'."""
+    write_bytes(text.encode("utf-8"), output)
 
 
 def _catalog(catalog_dir: str | None) -> Catalog:
@@ -515,26 +523,6 @@ def plan(inventory_file: str, output: str, site: str, spec_name: str, cutover_pa
 
 
 
-def _write_bytes(data: bytes, output: str, like: Path | None = None) -> None:
-    """Write bytes unchanged (patches of latin-1 and CRLF files), atomically; '-' is stdout.
-    A file rewritten in place keeps the permission bits of `like`."""
-    if output == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-        return
-    target = Path(output)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        if like is not None:
-            shutil.copymode(like, tmp)
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise RunError(f"cannot write {output}: {exc.strerror or exc}") from None
-
-
 @cli.command()
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--vendor", "vendor_ids", multiple=True, metavar="ID", help="Vendor whose client code goes (repeatable).")
@@ -568,14 +556,14 @@ def strip(path: Path, vendor_ids, all_vendors: bool, output: str, rollback: str,
         raise RunError(f"cannot read {gtm_export}: {exc.strerror or exc}") from None
     outcome = plan_strip(path, chosen, catalog, _walk_options(include, exclude, no_gitignore, max_file_size),
                          inventory, export)
-    _write_bytes(outcome.patch(), output)
-    _write_bytes(outcome.rollback(), rollback)
+    write_bytes(outcome.patch(), output)
+    write_bytes(outcome.rollback(), rollback)
     if gtm_output and outcome.gtm is not None and isinstance(outcome.gtm.result, Edits):
-        _write_bytes(outcome.gtm.result.edits[0].replacement, gtm_output)
+        write_bytes(outcome.gtm.result.edits[0].replacement, gtm_output)
     if apply_now:
         base = path if path.is_dir() else path.parent
         for change in outcome.changes:
-            _write_bytes(change.new, str(base / change.path), like=base / change.path)
+            write_bytes(change.new, str(base / change.path), like=base / change.path)
     click.echo(format_strip_summary(outcome), err=True)
     done = f"; applied to {len(outcome.changes)} files" if apply_now else ""
     click.echo(f"wrote {output} and {rollback} ({len(outcome.changes)} files){done}", err=True)
