@@ -52,8 +52,10 @@ def evaluate(corpus: Path, entries: list[dict], verbose: bool) -> Counter:
                     print(f"FALSE POSITIVE {rel}: {[getattr(n, 'vendor') for n in noise]}")
         for absent in entry.get("absent") or ():
             tally["absent"] += 1
-            if any(p.vendor == absent["vendor"] and p.active for p in pixels) or \
-                    any(e.vendor == absent["vendor"] and e.active for e in events):
+            # With an account_id, only that account is the trap (the vendor itself may be there).
+            account = absent.get("account_id")
+            if any(p.vendor == absent["vendor"] and p.active and account in (None, p.account_id) for p in pixels) or \
+                    any(e.vendor == absent["vendor"] and e.active and account in (None, e.account_id) for e in events):
                 tally["absent_reported"] += 1
                 if verbose:
                     print(f"PRECISION TRAP {rel}: reported {absent['vendor']}")

@@ -473,6 +473,34 @@ def test_criteo_set_account_shape_precedes_generic_event(catalog):
     assert "setAccount" in shapes[1].ignore_events
 
 
+def test_gtm_queue_shape_wants_the_page_global(catalog):
+    [queue] = catalog.calls_by_callee["dataLayer.push"]
+    assert queue.vendor == "gtm" and queue.global_only
+    assert not any(s.global_only for s in catalog.calls_by_callee["$gtm.push"])
+
+
+def test_google_ads_send_to_accepts_an_expression_that_shows_the_prefix(catalog):
+    [ads] = [s for s in catalog.calls_by_callee["gtag"] if s.vendor == "google_ads" and s.role == "event"]
+    assert ads.account.accepts(None, True, "AW-{$snippet_id}/label") == (True, None)
+    assert ads.account.accepts("AW-1234567/x", False) == (True, "AW-1234567")
+    assert ads.account.accepts("G-ABCDEF", False) == (False, None)
+
+
+def test_wrapper_packages_components_and_settings_keys(catalog):
+    assert catalog.modules["react-facebook-pixel"] == "ReactPixel"
+    assert catalog.modules["@next/third-parties/google"] == ""
+    assert catalog.components["GoogleTagManager"] == ("gtm", "gtmId")
+    assert "id" in catalog.get("gtm").config_keys
+
+
+def test_wrapper_libraries_are_call_shapes(catalog):
+    for callee, vendor in [("ReactPixel.track", "meta"), ("$fb.track", "meta"), ("$gtag.event", "ga4"),
+                           ("ReactGA.event", "ga4"), ("sendGAEvent", "ga4"), ("$gtm.trackEvent", "gtm"),
+                           ("TagManager.initialize", "gtm"), ("sendGTMEvent", "gtm")]:
+        assert vendor in {s.vendor for s in catalog.calls_by_callee[callee]}, callee
+        assert catalog.has_signature(callee.encode())
+
+
 def _copy_catalog(tmp_path: Path) -> Path:
     target = tmp_path / "vendors"
     shutil.copytree(VENDOR_DIR, target)

@@ -313,3 +313,24 @@ def test_page_without_signature_is_not_parsed():
     text = "<html><body>" + "<div onclick=\"go()\"><p>plain</p></div>" * 2000 + "</body></html>"
     ctx = scan(text)
     assert ctx.out.items == [] and ctx.out.diagnostics == []
+
+
+def test_smarty_literal_blocks_are_dropped_from_account_expressions(js):
+    text = ("{literal}<script async src=\"https://www.googletagmanager.com/gtag/js?id=AW-{/literal}{$ads_id}{literal}\">"
+            "</script><script>\n gtag('config', 'AW-{/literal}{$ads_id|escape:'htmlall'}{literal}');\n"
+            " gtag('event', 'page_view', {'send_to': 'AW-{/literal}{$ads_id}{literal}'});\n"
+            " gtag('config', '{/literal}{$ga_id}{literal}');\n</script>{/literal}")
+    ctx = scan(text, "views/hook/tag.tpl")
+    assert [(p.vendor, p.account_id, p.account_expr) for p in pixels(ctx)] == [
+        ("google_ads", None, "AW-{$ads_id}"), ("google_ads", None, "AW-{$ads_id|escape:'htmlall'}"),
+        ("ga4", None, "{$ga_id}")]
+    assert [(e.vendor, e.name) for e in events(ctx)] == [("google_ads", "page_view")]
+
+
+def test_php_call_printing_an_id_is_an_expression_never_a_blank_literal(js):
+    text = ("<script>fbq('init', '<?php the_field(\"pixel_id\"); ?>');</script>\n<noscript><img "
+            "src=\"https://www.facebook.com/tr?id=<?php the_field('pixel_id'); ?>&ev=PageView&noscript=1\"/>"
+            "</noscript>")
+    found = pixels(scan(text, "header.php"))
+    assert [(p.role, p.account_id, p.account_expr) for p in found] == [
+        ("init", None, "<?php the_field(\"pixel_id\"); ?>"), ("noscript", None, "<?php the_field('pixel_id'); ?>")]

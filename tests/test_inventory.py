@@ -111,6 +111,18 @@ def test_json_round_trip_is_identical(catalog):
     assert data["pages"] == [{"url": "http://127.0.0.1/", "status": "timeout", "depth": 0, "error": "never settled"}]
 
 
+def test_expression_named_event_says_so_and_stays_apart_from_a_literal_name(catalog):
+    inventory = build_inventory([
+        result("track.js", EventFinding("meta", "name", loc("track.js", 3), trigger=Trigger(TriggerKind.UNKNOWN),
+                                        name_is_expr=True),
+               EventFinding("meta", "name", loc("track.js", 9, 50), trigger=Trigger(TriggerKind.UNKNOWN))),
+    ], catalog)
+    assert sorted((e.name, e.name_expr) for e in inventory.events) == [("name", False), ("name", True)]
+    text = inventory.dumps()
+    assert sorted(e["name_expr"] for e in json.loads(text)["events"]) == [False, True]
+    assert load_inventory(text).dumps() == text
+
+
 @pytest.mark.parametrize("text, message", [
     ("not json", "not JSON"), ("[]", "not a pixelmigrate inventory"),
     ('{"schema_version": "9", "pixels": []}', "unsupported inventory schema_version"),

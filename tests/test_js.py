@@ -135,6 +135,15 @@ def test_identifier_bound_once_to_a_literal_is_resolved():
     assert [(p.account_id, p.account_expr) for p in found] == [("123456789012345", None), (None, "ev")]
 
 
+def test_variable_holding_a_template_expression_is_the_account_expression():
+    from scanner.static.templates import template_view
+    text = "var hjid = ${config.hotjar.hjid};\n(function(h){ h._hjSettings = {hjid: hjid, hjsv: 6}; })(window);"
+    view = template_view(text, frozenset({"freemarker"}))
+    found = run(Fragment(SourceText("_hotjar.gsp", text), 0, len(text), "js", view))
+    assert [(p.vendor, p.account_id, p.account_expr) for p in pixels(found)] == [
+        ("hotjar", None, "${config.hotjar.hjid}")]
+
+
 def test_template_expressions_are_account_expressions():
     text = "<script>fbq('init', '{{ settings.meta_pixel_id }}');\nfbq('init', <?= $pixel_id ?>);</script>"
     spans = [(text.index(t), text.index(t) + len(t)) for t in ("{{ settings.meta_pixel_id }}", "<?= $pixel_id ?>")]
@@ -199,9 +208,22 @@ def test_generic_shapes_object_star_and_array_args():
     ]
 
 
-def test_event_with_computed_name_keeps_the_pixel():
-    text = "fbq('track', eventName, {value: 1});"
-    assert scan(text) == [PixelFinding("meta", at(text, text[:-1]), role="event")]
+def test_event_with_computed_name_is_named_by_its_expression():
+    text = "fbq('track', eventName, {value: 1});\ndataLayer.push({event: `step_${n}`});\nfbq('track');"
+    assert scan(text) == [
+        EventFinding("meta", "eventName", at(text, "fbq('track', eventName, {value: 1})"),
+                     params=(("value", value(1)),), trigger=PAGE_LOAD, name_is_expr=True),
+        EventFinding("gtm", "`step_${n}`", at(text, "dataLayer.push({event: `step_${n}`})"), trigger=PAGE_LOAD,
+                     name_is_expr=True),
+        PixelFinding("meta", at(text, "fbq('track')"), role="event"),
+    ]
+
+
+def test_exported_wrapper_nobody_calls_is_an_event_of_unknown_trigger():
+    text = ("export const event = (name, options = {}) => { window.fbq('track', name, options) }\n"
+            "export function send(action, {category, label}) { gtag('event', action, {event_category: category}) }")
+    assert brief(scan(text)) == [("meta", "name", "unknown", None, ()), ("ga4", "action", "unknown", None, ())]
+    assert all(e.name_is_expr for e in events(scan(text)))
 
 
 # ---- assignments ---------------------------------------------------------------------------
@@ -365,6 +387,124 @@ def test_timers_scroll_submit_visibility_and_custom_events():
     ]
 
 
+def test_event_bus_subscriptions_and_loaded_scripts():
+    text = ("analytics.subscribe('checkout_completed', (event) => {\n"
+            "  ttq.track('Purchase', {value: event.data.checkout.totalPrice.amount});\n});\n"
+            "var s = document.createElement('script');\n"
+            "s.onload = s.onreadystatechange = function () { fbq('track', 'PageView'); };\n"
+            "window.onload = function () { fbq('track', 'ViewContent'); };\n"
+            "$(window).on('load', () => fbq('track', 'Search'));\n"
+            "prestashop.addListener('updateCart', () => fbq('track', 'AddToCart'));\n"
+            "export default ({ app }) => { app.router.afterEach(() => fbq('track', 'PageView')); };\n"
+            "nuxtApp.hook('page:finish', () => fbq('track', 'Contact'));\n"
+            "router.events.subscribe(event => fbq('track', 'Lead'));")
+    assert brief(scan(text)) == [
+        ("tiktok", "Purchase", "custom", None, ()),
+        ("meta", "PageView", "page_load", None, ()),
+        ("meta", "ViewContent", "window_load", None, ()),
+        ("meta", "Search", "window_load", None, ()),
+        ("meta", "AddToCart", "custom", None, ()),
+        ("meta", "PageView", "custom", None, ()),
+        ("meta", "Contact", "custom", None, ()),
+        ("meta", "Lead", "custom", None, ()),
+    ]
+
+
+def test_snippet_receiving_the_global_name_as_a_parameter():
+    need("microsoft_uet")
+    text = ('(function(w,d,t,r,u){var f,n,i;w[u]=w[u]||[],f=function(){var o={ti:"5000001"};o.q=w[u],'
+            'w[u]=new UET(o),w[u].push("pageLoad")},n=d.createElement(t),n.src=r,n.async=1,'
+            'n.onload=n.onreadystatechange=function(){var s=this.readyState;s&&s!=="loaded"&&s!=="complete"||'
+            '(f(),n.onload=n.onreadystatechange=null)},i=d.getElementsByTagName(t)[0],i.parentNode.insertBefore(n,i)})'
+            '(window,document,"script","//bat.bing.com/bat.js","uetq");')
+    assert brief(scan(text)) == [
+        ("microsoft_uet", "pageLoad", "page_load", None, ('!(s&&s!=="loaded"&&s!=="complete")',))]
+
+
+def test_a_local_binding_named_like_the_gtm_queue_is_not_gtm():
+    need("gtm")
+    text = ("import useDataLayer from './hooks/useDataLayer';\n"
+            "export default function Product() {\n"
+            "  const dataLayer = useDataLayer();\n"
+            "  useEffect(() => { dataLayer.push({event: 'view_product'}); }, []);\n"
+            "  window.dataLayer.push({event: 'global'});\n}\n"
+            "function track(dataLayer) { dataLayer.push({event: 'param'}); }\n"
+            "var dataLayer = window.dataLayer || [];\ndataLayer.push({event: 'top_level'});\n")
+    assert [e.name for e in events(scan(text))] == ["global", "top_level"]
+
+
+def test_wrapper_libraries_of_vue_react_and_next():
+    need("gtm", "ga4")
+    text = ("export default { methods: { buy() {\n"
+            "  this.$gtag.event('purchase', {value: 5});\n"
+            "  Vue.$gtm.trackEvent({event: 'buy', value: 5});\n"
+            "  this.$gtm.trackEvent({category: 'cta'});\n"
+            "  this.$fb.track();\n} } };\n"
+            "ReactPixel.init('123456789012345');\nReactPixel.track('Lead', {value: 1});\n"
+            "ReactGA.event({category: 'cart', action: 'add_to_cart'});\n"
+            "ReactGA.send({hitType: 'pageview', page: '/'});\n"
+            "TagManager.initialize({gtmId: 'GTM-AB12CD'});\n"
+            "TagManager.dataLayer({dataLayer: {event: 'signup'}});\n"
+            "sendGTMEvent({event: 'clicked', value: 'x'});\nsendGAEvent('event', 'searched', {q: 'a'});")
+    found = scan(text)
+    assert [(e.vendor, e.name) for e in events(found)] == [
+        ("ga4", "purchase"), ("gtm", "buy"), ("gtm", "interaction"), ("meta", "PageView"), ("meta", "Lead"),
+        ("ga4", "add_to_cart"), ("ga4", "page_view"), ("gtm", "signup"), ("gtm", "clicked"), ("ga4", "searched")]
+    assert [(p.vendor, p.account_id) for p in pixels(found) if p.role == "init"] == [
+        ("meta", "123456789012345"), ("gtm", "GTM-AB12CD")]
+    assert events(found)[0].trigger.kind == K.UNKNOWN  # a method nobody calls in this file
+
+
+def test_wrapper_packages_under_any_imported_name():
+    need("gtm", "ga4")
+    text = ("import FB from 'react-facebook-pixel';\nimport * as gtm from 'react-gtm-module';\n"
+            "import { event as gaEvent } from 'vue-gtag';\n"
+            "FB.track('Lead');\ngtm.initialize({gtmId: 'GTM-AB12CD'});\ngaEvent('login', {method: 'x'});\n"
+            "useEffect(() => {\n  let fb;\n  function onRoute() { fb.pageView(); }\n"
+            "  import('react-facebook-pixel').then((module) => (fb = module.default)).then(() => fb.init(pixelId));\n"
+            "  router.events.on('routeChangeComplete', onRoute);\n}, []);\n"
+            "const { default: GA } = await import('react-ga4');\nGA.send('pageview');\n")
+    found = scan(text)
+    assert brief(found) == [("meta", "Lead", "page_load", None, ()), ("ga4", "login", "page_load", None, ()),
+                            ("meta", "PageView", "custom", None, ()), ("ga4", "page_view", "page_load", None, ())]
+    assert [(p.vendor, p.account_id, p.account_expr) for p in pixels(found) if p.role == "init"] == [
+        ("gtm", "GTM-AB12CD", None), ("meta", None, "pixelId")]
+
+
+def test_pixel_components_and_module_settings():
+    need("gtm", "ga4")
+    text = ("export default function Layout() {\n  return (<html><GoogleTagManager gtmId=\"GTM-XYZ123\" />\n"
+            "  <GoogleAnalytics gaId={process.env.GA_ID} /><Other gtmId=\"GTM-NOPE1\" /></html>);\n}\n"
+            "export const config = { modules: ['@nuxtjs/gtm'], gtm: { id: 'GTM-K5SKJM3F', enabled: true } };\n"
+            "const notAnId = { id: 'GTM-' };\n")
+    assert [(p.vendor, p.role, p.account_id, p.account_expr) for p in pixels(scan(text, "jsx"))] == [
+        ("gtm", "init", "GTM-XYZ123", None), ("ga4", "init", None, "process.env.GA_ID"),
+        ("gtm", "config", "GTM-K5SKJM3F", None)]
+
+
+def test_options_object_in_a_variable_and_a_loader_url_with_an_expression_account():
+    need("segment", "bloomreach_discovery")
+    text = ("import * as snippet from '@segment/snippet';\n"
+            "export function renderScript() {\n  const opts = { apiKey: config.writeKey, page: true };\n"
+            "  return snippet.min(opts);\n}\n"
+            "const Tag = () => <Script src={`//cdn.brcdn.com/v1/br-trk-${account_id}.js`} async />;\n")
+    assert [(p.vendor, p.account_id, p.account_expr) for p in pixels(scan(text, "jsx"))] == [
+        ("segment", None, "config.writeKey"), ("bloomreach_discovery", None, "account_id")]
+
+
+def test_beacon_body_params_of_send_beacon():
+    need("universal_analytics")
+    text = ("navigator.sendBeacon('https://www.google-analytics.com/collect', new URLSearchParams({\n"
+            "  v: 1, tid: trackingId, cid: uid, t: 'pageview', dp: location.pathname\n}));")
+    found = scan(text)
+    assert [(p.vendor, p.role, p.account_id, p.account_expr) for p in pixels(found)] == [
+        ("universal_analytics", "beacon", None, "trackingId")]
+    [event] = events(found)
+    assert event.name == "pageview"
+    assert event.params == (("v", value("1")), ("cid", Expr("uid")), ("t", value("pageview")),
+                            ("dp", Expr("location.pathname")))
+
+
 def test_named_function_takes_the_trigger_of_its_uses():
     need("tiktok")
     text = ("function onBuy() { fbq('track', 'Purchase', {value: 10}); }\n"
@@ -391,7 +531,8 @@ def test_wrapper_call_sites_are_the_events():
         EventFinding("meta", "AddToCart", at(text, "track('AddToCart', {sku: 'a'})"),
                      params=(("sku", value("a")),), trigger=PAGE_LOAD),
         EventFinding("meta", "AddToWishlist", at(text, "track('AddToWishlist')"), trigger=Trigger(K.CLICK, ".wish")),
-        PixelFinding("meta", at(text, "window.fbq?.('trackCustom', ev, p)"), role="event"),
+        EventFinding("meta", "ev", at(text, "window.fbq?.('trackCustom', ev, p)"), params=(("*", Expr("p")),),
+                     trigger=Trigger(K.UNKNOWN), name_is_expr=True),
     ]
 
 

@@ -43,10 +43,27 @@ def kept_lines(text, view):
     ("page.ftl", {"freemarker"}),
     ("Views/Shared/_Layout.cshtml", {"razor"}),
     ("layout.gohtml", {"go"}), ("base.tmpl", {"go"}),
+    ("app/views/partials/piwik.volt", {"jinja"}), ("layout/_partials/head.swig", {"jinja"}),
+    ("grails-app/views/common/_hotjar.gsp", {"freemarker"}), ("WEB-INF/jsp/head.jsp", {"freemarker", "erb"}),
+    ("lib/app_web/templates/layout/root.html.heex", {"erb"}),
     ("app.js", set()), ("component.vue", set()),
 ])
 def test_dialects_by_extension(path, dialects):
     assert dialects_for(path) == frozenset(dialects)
+
+
+def test_expression_glued_to_a_tag_name_prints_attributes_and_is_blanked():
+    text = "<script{{ pjax }}>gtag('config', '{{ id }}');</script>"
+    view = view_of(text, "google-analytics.swig")
+    assert view.masked.startswith("<script          >")
+    assert expressions(text, view) == ["{{ id }}"]
+
+
+def test_tag_opener_kept_apart_by_template_syntax_rejoins_its_name():
+    text = "<{if $debug} {/if}script>ga('create', '{$id}');<{if $debug} {/if}/script> a < b"
+    view = view_of(text, "analytics.tpl")
+    assert view.masked.split("ga(")[0] == " " * 17 + "<script>"
+    assert view.masked.endswith(" " * 17 + "</script> a < b")
 
 
 def test_plain_text_is_returned_unchanged():
@@ -136,6 +153,19 @@ def test_php_file_ending_in_code_is_masked_to_the_end():
     text = "<p>x</p><?php\n$a = 1;\n"
     view = view_of(text, "index.php")
     assert view.masked == "<p>x</p>     \n       \n"
+
+
+def test_markup_written_raw_inside_php_code_stays_visible_and_inactive():
+    text = ("<?php\n/* prints <head> code */\nfunction head() {\n"
+            "\t$s = '<script>no</script>'; // <b>\n"
+            "\t<!-- pixel --> <script>\n\tfbq('init', '1');\n\t</script>\n"
+            "\t<noscript><img\n\t src=\"x\"/></noscript>\n}\nadd_action('wp_head', 'head');\n")
+    view = view_of(text, "functions.php")
+    markup = text[text.index("\t<!--"):text.index("</noscript>") + len("</noscript>")]
+    assert comments(text, view) == [markup]
+    assert markup in view.masked
+    assert "no</script>" not in view.masked and "add_action" not in view.masked and "<head>" not in view.masked
+    assert kept_lines(text, view)
 
 
 def test_blade_directives_and_echoes():

@@ -328,6 +328,11 @@ class Vendor:
     account_pattern: re.Pattern | None = None
     snippet_pattern: re.Pattern | None = None
     globals: tuple[str, ...] = ()
+    modules: Pairs = ()
+    """npm package -> callee prefix its default or namespace import stands for."""
+    components: Pairs = ()
+    """JSX element name -> the prop holding the account id."""
+    config_keys: tuple[str, ...] = ()
     loaders: tuple[Loader, ...] = ()
     calls: tuple[CallShape, ...] = ()
     assignments: tuple[Assignment, ...] = ()
@@ -443,7 +448,9 @@ def _vendor(raw: Mapping, source_file: str) -> Vendor:
         server_side=_server_side(raw["server_side"], vid, {c["name"] for c in raw.get("cookies", ())}),
         account_pattern=_regex(account.get("pattern"), f"{vid}: account.pattern"),
         snippet_pattern=_regex(account.get("snippet_pattern"), f"{vid}: account.snippet_pattern"),
-        globals=tuple(raw.get("globals", ())),
+        globals=tuple(raw.get("globals", ())), modules=_pairs(raw.get("modules")),
+        components=tuple((c["name"], c["account_prop"]) for c in raw.get("components", ())),
+        config_keys=tuple(raw.get("config_keys", ())),
         loaders=tuple(Loader(vendor=vid, url=_regex(l["url"], f"{vid}: loader"),
                              account_param=l.get("account_param"), account_attr=l.get("account_attr"),
                              account=_account_rules(l))
@@ -494,6 +501,16 @@ class Catalog:
             for shape in vendor.calls:
                 table.setdefault(shape.callee, []).append(shape)
         return {k: tuple(sorted(v, key=lambda s: s.account.fallback)) for k, v in table.items()}
+
+    @functools.cached_property
+    def components(self) -> dict[str, tuple[str, str]]:
+        """JSX element name -> (vendor, prop holding the account)."""
+        return {name: (vendor.id, prop) for vendor in self.vendors for name, prop in vendor.components}
+
+    @functools.cached_property
+    def modules(self) -> dict[str, str]:
+        """npm package -> callee prefix, across vendors."""
+        return {package: prefix for vendor in self.vendors for package, prefix in vendor.modules}
 
     @functools.cached_property
     def assignments_by_target(self) -> dict[str, tuple[Assignment, ...]]:

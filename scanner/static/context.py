@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import bisect
 import functools
+import re
 from dataclasses import dataclass, field, replace
 
 from scanner.catalog import Catalog
 from scanner.model import Findings, Trigger
 from scanner.sources.text import SourceText
+
+_BLANK_RUN = re.compile(r" +")
+_NON_SPACE_SPAN = re.compile(r"\S(?:.*\S)?", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,27 @@ class Fragment:
     def original(self, start: int, end: int) -> str:
         """Unmasked source text of file characters [start, end)."""
         return self.source.text[start:end]
+
+    def rewritten(self, start: int, end: int) -> bool:
+        """Whether template syntax was masked anywhere in file characters [start, end)."""
+        return self.view.masked[start:end] != self.source.text[start:end]
+
+    def written(self, start: int, end: int) -> str:
+        """Source text of [start, end) as it shows the value: template expressions kept,
+        block tags (`{/literal}`, `{if $x}`: masked to spaces) dropped."""
+        original = self.source.text[start:end]
+        masked = self.view.masked[start:end]
+        if original == masked:
+            return original
+        kept, pos = [], 0
+        for run in _BLANK_RUN.finditer(masked):
+            inner = _NON_SPACE_SPAN.search(original, run.start(), run.end())
+            if inner is None:
+                continue
+            kept.append(original[pos:inner.start()])
+            pos = inner.end()
+        kept.append(original[pos:])
+        return "".join(kept)
 
     def child(self, start: int, end: int, language: str, **changes) -> "Fragment":
         return replace(self, start=start, end=end, language=language, **changes)

@@ -374,6 +374,8 @@ class _Page:
             return None
         holders = [src] + [a for a in attributes.values() if a is not src]
         account, account_expr = matched.account_id, None
+        if account is not None and not account.strip():
+            account = None  # template syntax masked to spaces is no id
         if account is not None:
             account_expr = self._original(account, holders)
             if account_expr is not None:
@@ -424,7 +426,7 @@ class _Page:
                 whole = raw[pos - 1:pos] != "_" and raw[after:after + 1] != "_"
                 start, end = self._abs(holder.start + pos), self._abs(holder.start + after)
                 if whole and any(s < end and start < e for s, e in expressions):
-                    return self.fragment.original(start, end)
+                    return self.fragment.written(start, end)
                 pos = raw.find(value, pos + 1)
         return None
 
@@ -439,10 +441,10 @@ class _Page:
                 if param:
                     start, end = self._abs(src.start + param.start(1)), self._abs(src.start + param.end(1))
                     if any(s < end and start < e for s, e in self._expressions(src)):
-                        return self.fragment.original(start, end)
+                        return self.fragment.written(start, end)
             holder = attributes.get(loader.account_attr) if loader.account_attr else None
             if holder is not None and self._expressions(holder):
-                return self.fragment.original(self._abs(holder.start), self._abs(holder.end))
+                return self.fragment.written(self._abs(holder.start), self._abs(holder.end))
         return None
 
     # ---- handler attributes --------------------------------------------------------

@@ -18,7 +18,7 @@ import re
 from collections import deque
 from dataclasses import dataclass, replace
 
-from scanner.catalog.match import looks_like_url, match_url
+from scanner.catalog.match import looks_like_url, match_beacon, match_url
 from scanner.model import CookieFinding, CookieRole, EventFinding, Expr, PixelFinding, Value
 from scanner.sources.text import SourceText
 from scanner.static.context import Fragment, ScanContext, TemplateView, plain_view
@@ -28,15 +28,15 @@ from scanner.static.js_shapes import (
 )
 from scanner.static.js_syntax import (
     STRING_TYPES, Unit, arguments, binding_at, climb, dotted, enclosing_scope, field, has_escapes,
-    has_substitutions, is_field, is_window_parameter, node_text, parse, root_identifier, unescape_js, unwrap,
-    word_regex, word_starts,
+    has_substitutions, iife_parameter, is_field, is_local, is_window_parameter, node_text, parse, root_identifier,
+    string_value, unescape_js, unwrap, word_regex, word_starts,
 )
 from scanner.static.js_triggers import (
     UNKNOWN, FunctionDef, Partial, Role, Situation, child_trigger, partial_of, reference_role, surroundings, walk,
     wrap,
 )
 from scanner.static.js_values import (
-    Lit, Obj, Par, ParamScope, canonical, has_param, substitute_args, to_arg, without_params,
+    Dyn, Lit, Obj, Par, ParamScope, canonical, has_param, source_of, substitute_args, text_of, to_arg, without_params,
 )
 
 MAX_DEPTH = 4
@@ -107,7 +107,7 @@ def _emit(ctx: ScanContext, found: Found, unit: Unit, node, partial: Partial) ->
     location = unit.location(node)
     if found.role == "event" and found.event is not None:
         _add(ctx, EventFinding(found.vendor, found.event, location, found.account_id, found.params,
-                               partial.trigger(), partial.active, partial.consent))
+                               partial.trigger(), partial.active, partial.consent, name_is_expr=found.event_is_expr))
     elif found.role in PIXEL_ROLES or found.role == "event":
         # An event whose name the code computes still shows the pixel is there.
         _add(ctx, PixelFinding(found.vendor, location, found.account_id, found.account_expr, partial.active,
@@ -191,13 +191,21 @@ class _Scan:
             if parent is not None and parent.type == "subscript_expression" and is_field(parent, "index", child):
                 self.chain(string)
             else:
+                self.iife_global(string)
+                self.module_import(string)
+                self.config_entry(string)
                 self.string(string)
         elif kind == "jsx_text":
             if self.first_time(leaf) and self.signed(leaf.start_byte, leaf.end_byte) \
                     and _CODE_SHAPE.search(node_text(leaf)):
                 self.snippet(leaf, self.unit.language, leaf.start_byte, leaf.end_byte)
         elif kind in ("identifier", "property_identifier", "shorthand_property_identifier"):
-            self.chain(leaf)
+            parent = leaf.parent
+            if parent is not None and parent.type in ("jsx_opening_element", "jsx_self_closing_element") \
+                    and is_field(parent, "name", leaf):
+                self.component(parent, node_text(leaf))
+            else:
+                self.chain(leaf)
 
     # -- calls, aliases, assignments --
 
@@ -230,6 +238,8 @@ class _Scan:
             root = root_identifier(callee)
             if root is not None and is_window_parameter(root):
                 name = name.split(".", 1)[1]
+            else:
+                name = _plugin_member(name)
         argument_nodes = arguments(call)
         method = name.rsplit(".", 1)[-1] if name else None
         if method in ("call", "apply") and name[:-len(method) - 1] in self.profile.calls:
@@ -244,6 +254,12 @@ class _Scan:
         if not shapes:
             return
         unit = self.unit
+        if any(shape.global_only for shape in shapes):
+            root = root_identifier(callee)
+            if root is not None and node_text(root) == name.split(".", 1)[0] and is_local(unit, root):
+                shapes = tuple(shape for shape in shapes if not shape.global_only)
+                if not shapes:
+                    return
         situation = walk(unit, call, self.profile.callee_guards[name])
         scope = ParamScope(situation.function.node) if situation.function is not None else None
         args = [to_arg(unit, a, scope) for a in argument_nodes]
@@ -262,6 +278,84 @@ class _Scan:
                                                  self.unit, node, found=found))
         else:
             _emit(self.ctx, found, self.unit, node, _closed(self.unit, node, situation))
+
+    def iife_global(self, string) -> None:
+        """`(function(w,d,t,r,u){ w[u].push('pageLoad') })(window, document, 'script', url, 'uetq')`:
+        a snippet that receives a vendor global's name uses it as `w[u]`."""
+        received = iife_parameter(string)
+        if received is None or string_value(string) not in self.profile.root_names:
+            return
+        function, name = received
+        for leaf in self.unit.mentions([name], function.start_byte, function.end_byte, limit=_USE_LIMIT):
+            parent = leaf.parent if leaf is not None and leaf.type == "identifier" else None
+            if parent is not None and parent.type == "subscript_expression" and is_field(parent, "index", leaf):
+                self.chain(leaf)
+
+    def component(self, element, name: str) -> None:
+        """`<GoogleTagManager gtmId="GTM-..." />`: a component that installs the pixel."""
+        spec = self.profile.components.get(name)
+        if spec is None or not self.first_time(element):
+            return
+        vendor, prop = spec
+        account = account_expr = None
+        for attribute in (a for a in element.named_children if a.type == "jsx_attribute"):
+            if node_text(attribute.named_children[0]) != prop or len(attribute.named_children) < 2:
+                continue
+            value = attribute.named_children[-1]
+            if value.type == "jsx_expression":
+                value = next((c for c in value.named_children if c.type != "comment"), None)
+            arg = to_arg(self.unit, value) if value is not None else None
+            if isinstance(arg, Lit) and isinstance(arg.value, str):
+                account = arg.value
+            elif arg is not None:
+                account_expr = self.unit.source(value) if not isinstance(arg, Dyn) else arg.source
+        self.place(Found(vendor, "init", account, account_expr), element, walk(self.unit, element))
+
+    def config_entry(self, string) -> None:
+        """`gtm: {id: 'GTM-ABC123'}` in a module's settings: the id of a pixel the module installs."""
+        parent, child = climb(string)
+        if parent is None or parent.type != "pair" or not is_field(parent, "value", child):
+            return
+        key = node_text(field(parent, "key")).strip("'\"")
+        value = string_value(string)
+        for vendor, keys, pattern in self.profile.config_keys:
+            if key in keys and pattern.search(value):
+                self.place(Found(vendor, "config", value), parent, walk(self.unit, parent))
+                return
+
+    def module_import(self, string) -> None:
+        """`import FB from 'react-facebook-pixel'`, `import('react-facebook-pixel').then(m => (fb = m.default))`:
+        the local name stands for the package's callee prefix (catalog `modules`)."""
+        prefix = self.profile.modules.get(string_value(string))
+        parent = string.parent
+        if prefix is None or parent is None:
+            return
+        if parent.type == "import_statement":
+            for clause in (c for c in parent.named_children if c.type == "import_clause"):
+                for part in clause.named_children:
+                    if part.type == "named_imports":
+                        for spec in (s for s in part.named_children if s.type == "import_specifier"):
+                            name = node_text(field(spec, "name"))
+                            self.module_alias(field(spec, "alias") or field(spec, "name"),
+                                              f"{prefix}.{name}" if prefix else name)
+                    else:  # default import, or `* as name`
+                        local = part if part.type == "identifier" else \
+                            next((c for c in part.named_children if c.type == "identifier"), None)
+                        self.module_alias(local, prefix)
+            return
+        call = parent.parent if parent.type == "arguments" else None
+        if call is None or call.type != "call_expression" or field(call, "function").type != "import":
+            return
+        for local in _dynamic_import_names(call):
+            self.module_alias(local, prefix)
+
+    def module_alias(self, local, target: str) -> None:
+        if local is None or not target or node_text(local) == target:
+            return
+        name = node_text(local)
+        scope = self.unit.declaring_scope(local)
+        self.unit.aliases.setdefault(name, []).append((scope.start_byte, scope.end_byte, target))
+        self.pending_aliases.append((name, scope))
 
     def alias(self, name_node, value, at) -> None:
         """`const track = window.fbq`, `var t = BrTrk.getTracker()`: later uses of the name."""
@@ -354,6 +448,10 @@ class _Scan:
                     break
         else:
             return False
+        if found.kind == "beacon" and use_placeholders:
+            body = self.beacon_body(top, expressions)
+            if body:
+                found = match_beacon(url, self.ctx.catalog, body) or found
 
         def resolved(value: str | None) -> tuple[str | None, str | None]:
             if not value or not use_placeholders or not any(t in value for t in expressions):
@@ -384,6 +482,34 @@ class _Scan:
                 params.append((key, Value(canonical(literal)) if expression is None else Expr(expression)))
             self.place(Found(vendor.id, "event", account, None, event, tuple(params)), top, situation)
         return True
+
+    def beacon_body(self, top, expressions: dict) -> list[tuple[str, str]]:
+        """`navigator.sendBeacon(url, new URLSearchParams({tid: ..., t: 'pageview'}))`: the body's
+        params; an expression value stands in as a placeholder, like one in the URL."""
+        parent, child = climb(top)
+        call = parent.parent if parent is not None and parent.type == "arguments" else None
+        if call is None or call.type != "call_expression" or not (dotted(field(call, "function")) or "").endswith(
+                "sendBeacon"):
+            return []
+        args = arguments(call)
+        if len(args) < 2 or args[0].id != child.id:
+            return []
+        body = unwrap(args[1])
+        if body.type == "new_expression" and dotted(field(body, "constructor")) == "URLSearchParams":
+            body = arguments(body)[0] if arguments(body) else body
+        value = to_arg(self.unit, body)
+        if not isinstance(value, Obj):
+            return []
+        params = []
+        for key, item in value.entries:
+            if key is None:
+                continue
+            text = text_of(item)
+            if text is None:
+                text = _placeholder(len(expressions))
+                expressions[text] = source_of(item)
+            params.append((key, text))
+        return params
 
     def url_pieces(self, part):
         """(literal text, None) and (None-ish text, expression source) pieces of one URL part."""
@@ -525,6 +651,85 @@ def _climb_chain(leaf):
             return node, calls
 
 
+def _dynamic_import_names(call) -> list:
+    """Identifiers that receive the default export of `import('pkg')`: `x = (await import(p)).default`,
+    `const {default: x} = await import(p)`, `import(p).then(m => (x = m.default))`, `.then(({default: x}) => ...)`."""
+    node, parent = call, call.parent
+    if parent is not None and parent.type == "await_expression":
+        node, parent = parent, parent.parent
+    while parent is not None and parent.type == "parenthesized_expression":
+        node, parent = parent, parent.parent
+    if parent is not None and parent.type == "member_expression" and node_text(field(parent, "property")) == "default":
+        return [_receiver(parent)]
+    if parent is not None and parent.type == "variable_declarator" and is_field(parent, "value", node):
+        return [_default_of_pattern(field(parent, "name"))]
+    if parent is None or parent.type != "member_expression" or node_text(field(parent, "property")) != "then":
+        return []
+    then, _ = climb(parent)
+    callback = unwrap(arguments(then)[0]) if then is not None and then.type == "call_expression" \
+        and arguments(then) else None
+    if callback is None or callback.type not in ("arrow_function", "function_expression", "function"):
+        return []
+    param = field(callback, "parameter")
+    if param is None:
+        params = field(callback, "parameters")
+        param = params.named_children[0] if params is not None and params.named_children else None
+    if param is not None and param.type == "object_pattern":
+        return [_default_of_pattern(param)]
+    if param is None or param.type != "identifier":
+        return []
+    found = []
+    for use in _descendants_named(callback, node_text(param)):
+        member = use.parent
+        if member.type == "member_expression" and is_field(member, "object", use) \
+                and node_text(field(member, "property")) == "default":
+            found.append(_receiver(member))
+    return found
+
+
+def _receiver(value):
+    """The identifier a value is assigned or declared to."""
+    parent, child = climb(value)
+    if parent is None:
+        return None
+    if parent.type == "assignment_expression" and is_field(parent, "right", child):
+        left = field(parent, "left")
+        return left if left.type == "identifier" else None
+    if parent.type == "variable_declarator" and is_field(parent, "value", child):
+        name = field(parent, "name")
+        return name if name.type == "identifier" else None
+    return None
+
+
+def _default_of_pattern(pattern):
+    """x in `{default: x}`."""
+    if pattern is None or pattern.type != "object_pattern":
+        return None
+    for pair in pattern.named_children:
+        if pair.type == "pair_pattern" and node_text(field(pair, "key")) == "default":
+            value = field(pair, "value")
+            return value if value.type == "identifier" else None
+    return None
+
+
+def _descendants_named(node, name: str):
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if cur.type == "identifier" and node_text(cur) == name:
+            yield cur
+        stack.extend(cur.named_children)
+
+
+def _plugin_member(name: str) -> str:
+    """`this.$gtag.event`, `Vue.$gtm.push`, `app.$fb.track`: Vue and Nuxt plugins hang their
+    API on every instance as a `$name` member, so the chain from that member on is the callee."""
+    plugin = name.find(".$")
+    if plugin >= 0:
+        return name[plugin + 1:]
+    return name.removeprefix("this.")
+
+
 def _statement_of(node):
     """`var x = ...;` as a whole when the declarator is its only one."""
     parent = node.parent
@@ -562,11 +767,11 @@ def _template_pieces(fragment: Fragment, start: int, end: int):
         if e <= start:
             continue
         if s > pos:
-            yield unescape_js(fragment.original(pos, s)), None
+            yield unescape_js(fragment.written(pos, s)), None
         yield "", fragment.original(max(s, start), min(e, end))
         pos = min(e, end)
     if pos < end:
-        yield unescape_js(fragment.original(pos, end)), None
+        yield unescape_js(fragment.written(pos, end)), None
 
 
 def _expression_after_param(vendor, url: str, pieces) -> str | None:

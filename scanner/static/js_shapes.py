@@ -26,8 +26,10 @@ class Found:
     account_id: str | None = None
     account_expr: str | None = None
     event: str | None = None
-    """Event name for role event; None when the code computes it."""
+    """Event name for role event (the source text of the expression when the code computes
+    it); None when the call names none."""
     params: tuple = ()
+    event_is_expr: bool = False
 
 
 class Profile:
@@ -38,8 +40,13 @@ class Profile:
         self.calls = catalog.calls_by_callee
         self.assignments = catalog.assignments_by_target
         self.prefixes = {callee[:cut] for callee in self.calls for cut in _cuts(callee)} | set(self.calls)
-        roots = {_root(name) for name in list(self.calls) + list(self.assignments)}
+        roots = {_root(name) for name in list(self.calls) + list(self.assignments)} | set(catalog.components)
         self.roots = word_regex(roots)
+        self.root_names = frozenset(roots)
+        self.modules = catalog.modules
+        self.components = catalog.components
+        self.config_keys = [(v.id, frozenset(v.config_keys), v.account_pattern) for v in catalog
+                            if v.config_keys and v.account_pattern is not None]
         self.guards: dict[str, frozenset[str]] = {}
         for vendor in catalog:
             names = set(vendor.globals) | {_root(c.callee) for c in vendor.calls} \
@@ -99,8 +106,11 @@ def _at(seq: list, index: int | None) -> Arg | None:
 
 
 def _keys_match(obj: Arg | None, rules) -> bool:
+    """Each key's value matches its regex: a literal's text, or an expression's source
+    where it already shows what the rule looks for (`send_to: 'AW-{$id}'`)."""
     for key, pattern in rules:
-        text = text_of(entry(obj, key))
+        value = entry(obj, key)
+        text = text_of(value) if isinstance(value, Lit) else (value.source if isinstance(value, Dyn) else None)
         if text is None or not pattern.search(text):
             return False
     return True
@@ -118,15 +128,25 @@ def _account(value: Arg | None) -> tuple[str | None, str | None]:
     return None, source_of(value)
 
 
-def _event_name(shape: CallShape, seq: list, obj: Arg | None) -> str | None:
+def _event_name(shape: CallShape, seq: list, obj: Arg | None) -> tuple[str | None, bool]:
+    """(name, whether it is an expression's source text)."""
     if shape.event_arg:
-        parts = [text_of(_at(seq, i)) for i in shape.event_arg]
-        return None if None in parts else ":".join(parts)
+        values = [_at(seq, i) for i in shape.event_arg]
+        if None in values:
+            return shape.event_name, False  # the name the API sends when the call names none
+        return _name_of(values)
     if shape.event_key:
         value = entry(obj, shape.event_key)
         if value is not None:
-            return text_of(value)
-    return shape.event_name
+            return _name_of([value])
+    return shape.event_name, False
+
+
+def _name_of(values: list) -> tuple[str, bool]:
+    parts = [text_of(v) for v in values]
+    if None not in parts:
+        return ":".join(parts), False
+    return ":".join(p if p is not None else source_of(v) for p, v in zip(parts, values)), True
 
 
 _IGNORED = object()
@@ -149,11 +169,11 @@ def _try_shape(shape: CallShape, seq: list, obj: Arg | None):
     else:
         account = None
     literal_id, expression = _account(account)
-    applies, narrowed = shape.account.accepts(literal_id, expression is not None)
+    applies, narrowed = shape.account.accepts(literal_id, expression is not None, expression)
     if not applies:
         return None
-    event = _event_name(shape, seq, obj) if shape.role == "event" else None
-    if event is not None and event in shape.ignore_events:
+    event, event_is_expr = _event_name(shape, seq, obj) if shape.role == "event" else (None, False)
+    if event is not None and not event_is_expr and event in shape.ignore_events:
         return _IGNORED
     params = params_of(params_arg)
     params += tuple((name, param_value(value)) for name, index in shape.param_args
@@ -161,7 +181,8 @@ def _try_shape(shape: CallShape, seq: list, obj: Arg | None):
     if shape.params_from_object and isinstance(obj, Obj):
         skip = {shape.event_key, shape.account_key} | {key for key, _ in shape.match}
         params += object_params(obj, frozenset(k for k in skip if k))
-    return Found(shape.vendor, shape.role, narrowed if literal_id is not None else None, expression, event, params)
+    return Found(shape.vendor, shape.role, narrowed if literal_id is not None else None, expression, event, params,
+                 event_is_expr)
 
 
 def match_call(shapes: tuple[CallShape, ...], is_new: bool, args: list) -> list[Found]:
@@ -222,15 +243,15 @@ def assignment_found(group: AssignmentGroup) -> Found:
     else:
         account = None
     literal_id, expression = _account(account)
-    event = None
+    event, event_is_expr = None, False
     if spec.role == "event":
         named = group.entries.get(spec.event_key) if spec.event_key else None
-        event = text_of(named) if named is not None else spec.event_name
+        event, event_is_expr = _name_of([named]) if named is not None else (spec.event_name, False)
     params: tuple = ()
     if spec.params_from_object:
         skip = frozenset(k for k in (spec.account_key, spec.event_key) if k)
         params = object_params(Obj(tuple(group.entries.items()), ""), skip)
-    return Found(spec.vendor, spec.role, literal_id, expression, event, params)
+    return Found(spec.vendor, spec.role, literal_id, expression, event, params, event_is_expr)
 
 
 def is_self_default(value: Arg | None, target: str, value_source: str) -> bool:

@@ -207,7 +207,7 @@ def enclosing_scope(node):
 @dataclass(frozen=True)
 class Binding:
     kind: str
-    """var (declaration), assign, param, loop (for-of/in), function."""
+    """var (declaration), assign, param, loop (for-of/in), function, import."""
     name_node: object
     value: object | None
     scope: object
@@ -277,9 +277,17 @@ class Unit:
         """The node's text as written (template syntax unmasked)."""
         return self.fragment.original(*self.span(node))
 
+    def written(self, node) -> str:
+        """The node's text as it shows a value: template expressions kept, block tags dropped."""
+        return self.fragment.written(*self.span(node))
+
     def templated(self, node) -> bool:
+        """Whether template syntax (an expression, or a block tag masked away) is in node."""
         view = self.fragment.view
-        return bool(view.expressions) and view.expression_in(*self.span(node))
+        if view.masked is self.fragment.source.text:
+            return False
+        start, end = self.span(node)
+        return view.expression_in(start, end) or self.fragment.rewritten(start, end)
 
     def active(self, node) -> bool:
         return self.fragment.active and not self.fragment.view.is_commented(self.span(node)[0])
@@ -316,6 +324,18 @@ class Unit:
             scope = enclosing_scope(scope)
         return None
 
+    def declaring_scope(self, ident):
+        """The innermost scope that declares the name (let/const/var, parameter, import), else the program."""
+        name = node_text(ident)
+        scope = enclosing_scope(ident)
+        while scope is not None:
+            if any(b.kind in ("var", "param", "import", "function") for b in self._bindings_in(name, scope)):
+                return scope
+            if scope.type == "program":
+                return scope
+            scope = enclosing_scope(scope)
+        return self.root
+
     def alias_of(self, name: str, pos: int) -> str | None:
         best = None
         for start, end, target in self.aliases.get(name, ()):
@@ -346,7 +366,37 @@ def binding_at(node) -> Binding | None:
     fn, index = _parameter_of(node)
     if fn is not None:
         return Binding("param", node, None, fn, index)
+    if _imported(node):
+        return Binding("import", node, None, enclosing_scope(node))
     return None
+
+
+def _imported(node) -> bool:
+    """The local name an import statement binds (`import x`, `{a as x}`, `{x}`, `* as x`)."""
+    parent = node.parent
+    kind = parent.type
+    if kind == "import_specifier":
+        alias = field(parent, "alias")
+        return (alias or field(parent, "name")).id == node.id
+    return kind in ("import_clause", "namespace_import")
+
+
+def is_local(unit: "Unit", ident) -> bool:
+    """Whether a name is a binding of this code rather than the page's global of that name:
+    a parameter, an import, a let/const, or a var inside a function, not taken from the global
+    (`var dataLayer = window.dataLayer || []` is the global)."""
+    bound = unit.binding(ident)
+    if bound is None:
+        return False
+    if bound.kind in ("param", "import"):
+        return not is_window_parameter(ident) if bound.kind == "param" else True
+    if bound.kind != "var":
+        return False
+    if bound.value is not None and re.search(r"(?<![\w$])" + re.escape(node_text(ident)) + r"(?![\w$])",
+                                             node_text(bound.value)):
+        return False
+    declaration = bound.name_node.parent.parent
+    return (declaration is not None and declaration.type == "lexical_declaration") or bound.scope.type != "program"
 
 
 def _parameter_of(node):
@@ -390,7 +440,11 @@ def dotted(node, unit: Unit | None = None) -> str | None:
     if kind == "subscript_expression":
         index = unwrap(field(node, "index"))
         base = dotted(field(node, "object"), unit)
-        if base is None or index is None or index.type != "string":
+        if base is None or index is None:
+            return None
+        if index.type == "identifier":  # `w[u]` in `(function(w,d,t,r,u){...})(window,...,"uetq")`
+            index = unwrap(iife_argument(index))
+        if index is None or index.type != "string":
             return None
         return _join(base, string_value(index))
     if kind == "call_expression":
@@ -415,6 +469,22 @@ def is_window_parameter(ident) -> bool:
     """`(function (w) { w.fbq(...) })(window)`: a parameter bound to the global object."""
     argument = unwrap(iife_argument(ident))
     return argument is not None and argument.type == "identifier" and node_text(argument) in WINDOW_NAMES
+
+
+def iife_parameter(argument) -> tuple[object, str] | None:
+    """(function, parameter name) where argument is passed to an immediately invoked function."""
+    parent, child = climb(argument)
+    if parent is None or parent.type != "arguments" or parent.parent is None:
+        return None
+    call = parent.parent
+    function = unwrap(field(call, "function")) if call.type == "call_expression" else None
+    if function is None or function.type not in FUNCTION_TYPES:
+        return None
+    index = next((i for i, a in enumerate(arguments(call)) if a.id == child.id), -1)
+    params = function_params(function)
+    if not 0 <= index < len(params) or params[index][0] is None or params[index][1]:
+        return None
+    return function, params[index][0]
 
 
 def iife_argument(ident):

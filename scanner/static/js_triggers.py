@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from scanner.model import Trigger, TriggerKind
 from scanner.static.js_syntax import (
     FUNCTION_TYPES, STRING_TYPES, WINDOW_NAMES, Unit, arguments, climb, dotted, field, function_params,
-    has_substitutions, is_field, node_text, string_value, unwrap,
+    has_substitutions, is_field, is_window_parameter, node_text, string_value, unwrap,
 )
 from scanner.static.js_values import Lit, to_arg
 
@@ -33,9 +33,15 @@ _JSX_HANDLERS = {"onClick": K.CLICK, "onDoubleClick": K.CLICK, "onMouseDown": K.
                  "onLoad": K.WINDOW_LOAD, "onReady": K.WINDOW_LOAD}
 _JQUERY_SHORTHANDS = frozenset(_CLICKS | {"submit", "change", "input", "scroll", "load", "focus", "blur",
                                           "keyup", "keydown", "hover", "mouseenter"})
-_LISTEN = frozenset({"addEventListener", "attachEvent", "on", "one", "once", "bind", "live"})
+# Event emitters and buses too: `prestashop.addListener('updateCart', fn)`, Shopify customer
+# events `analytics.subscribe('page_viewed', fn)`, Nuxt runtime hooks `nuxtApp.hook('page:finish', fn)`.
+_LISTEN = frozenset({"addEventListener", "attachEvent", "on", "one", "once", "bind", "live", "addListener",
+                     "subscribe", "hook"})
+# Callbacks a router or store calls on each navigation or change (Vue Router, Nuxt, RxJS, Redux).
+_CHANGE_HOOKS = frozenset({"afterEach", "beforeEach", "beforeResolve", "subscribe", "onRouteChange"})
 _TIMERS = frozenset({"setTimeout", "setInterval", "requestAnimationFrame", "requestIdleCallback"})
 _PROMISE = frozenset({"then", "catch", "finally"})
+_RESOURCE_EVENTS = frozenset({"load", "readystatechange"})
 _EFFECTS = frozenset({"useEffect", "useLayoutEffect", "React.useEffect", "React.useLayoutEffect", "onMounted"})
 # Component methods a framework calls once the page shows them (React, Vue, Angular, custom elements).
 _LIFECYCLE = frozenset({"componentDidMount", "mounted", "created", "ngOnInit", "ngAfterViewInit",
@@ -457,6 +463,8 @@ def callback_role(unit: Unit, call, index: int) -> Role:
     args = arguments(call)
     if name in _CONSENT_CALLEES:
         return Role(consent=_CONSENT_CALLEES[name])
+    if last in _CHANGE_HOOKS and callee.type == "member_expression" and index == 0:
+        return Role(K.CUSTOM)
     if last in _LISTEN and callee.type == "member_expression" and args:
         event = literal_text(unit, args[0])
         if event is None:
@@ -493,6 +501,9 @@ def callback_role(unit: Unit, call, index: int) -> Role:
 
 def _listener_role(unit: Unit, event: str, target, delegated: str | None) -> Role:
     event = event.split()[0].split(".")[0] if event.strip() else ""
+    if event in _RESOURCE_EVENTS and target is not None and not _is_window(target):
+        # A loader script (or image) the page adds reports it has loaded: still the page load.
+        return Role(K.PAGE_LOAD, strong=False)
     kind = K.CLICK if event in _CLICKS else _DOM_EVENTS.get(event, K.CUSTOM)
     if kind in WEAK_KINDS:
         return Role(kind, strong=False)
@@ -500,6 +511,20 @@ def _listener_role(unit: Unit, event: str, target, delegated: str | None) -> Rol
     if delegated:
         base = f"{base} {delegated}" if base else delegated
     return Role(kind, base)
+
+
+def _is_window(target) -> bool:
+    """`window`, `document`, `document.body`, `$(window)`, or a snippet's `w` parameter."""
+    target = unwrap(target)
+    if target is None:
+        return False
+    if target.type == "call_expression":
+        args = arguments(target)
+        return dotted(field(target, "function")) in ("$", "jQuery") and bool(args) and _is_window(args[0])
+    name = dotted(target) or ""
+    if name in WINDOW_NAMES or name in ("document", "document.body", "document.documentElement"):
+        return True
+    return target.type == "identifier" and is_window_parameter(target)
 
 
 def literal_text(unit: Unit, node) -> str | None:

@@ -115,13 +115,17 @@ def text_of(arg: Arg | None) -> str | None:
 
 
 def entry(obj: Arg | None, key: str) -> Arg | None:
-    """The value a key ends up with (the last one wins, as in JS)."""
+    """The value a key ends up with (the last one wins, as in JS); a dotted key that is no
+    key of its own reads nested objects (`dataLayer.event` in `{dataLayer: {event: ...}}`)."""
     if not isinstance(obj, Obj):
         return None
     found = None
     for name, value in obj.entries:
         if name == key:
             found = value
+    if found is None and "." in key:
+        head, rest = key.split(".", 1)
+        return entry(entry(obj, head), rest)
     return found
 
 
@@ -256,7 +260,7 @@ def to_arg(unit: Unit, node, scope: ParamScope | None = None, depth: int = 0) ->
     kind = node.type
     if kind in STRING_TYPES:
         if unit.templated(node):
-            return Dyn(_strip_quotes(unit.source(node)))
+            return Dyn(_strip_quotes(unit.written(node)))
         if has_substitutions(node):
             return Dyn(unit.source(node))
         return Lit(string_value(node))
@@ -296,7 +300,7 @@ def _spread(unit: Unit, node, scope, depth) -> Spread:
 def _identifier(unit: Unit, node, scope: ParamScope | None, depth: int) -> Arg:
     name = node_text(node)
     if unit.templated(node):
-        return Dyn(unit.source(node))
+        return Dyn(unit.written(node))
     if scope is not None:
         par = scope.par(node, name)
         if par is not None:
@@ -305,9 +309,10 @@ def _identifier(unit: Unit, node, scope: ParamScope | None, depth: int) -> Arg:
         bound = unit.binding(node)
         if bound is not None and bound.kind in ("var", "assign") and bound.value is not None:
             value = unwrap(bound.value)
-            if value is not None and value.type in _RESOLVABLE:
+            if value is not None and (value.type in _RESOLVABLE or unit.templated(value)):
                 resolved = to_arg(unit, value, None, depth + 1)
-                if literal(resolved)[0] or unit.templated(value):
+                # An object's keys tell even where its values are expressions: `const o = {apiKey: k}`.
+                if literal(resolved)[0] or unit.templated(value) or isinstance(resolved, Obj):
                     return resolved
     return Dyn(unit.source(node))
 

@@ -34,6 +34,11 @@ _SUFFIXES: tuple[tuple[str, frozenset[str]], ...] = (
     (".html", frozenset({"jinja", "handlebars"})), (".htm", frozenset({"jinja", "handlebars"})),
     (".liquid", _JINJA), (".njk", _JINJA), (".j2", _JINJA), (".jinja", _JINJA),
     (".jinja2", _JINJA), (".twig", _JINJA), (".djhtml", _JINJA),
+    (".volt", _JINJA), (".swig", _JINJA),  # Phalcon Volt and Swig (Hexo) share Jinja's tags
+    (".eex", _ERB), (".heex", _ERB), (".leex", _ERB),  # Elixir EEx: <%= %>
+    # Grails GSP and JSP print ${...} like FreeMarker; JSP scriptlets are <% %>.
+    (".gsp", frozenset({"freemarker"})), (".jsp", frozenset({"freemarker", "erb"})),
+    (".jspf", frozenset({"freemarker", "erb"})),
     (".hbs", _HANDLEBARS), (".handlebars", _HANDLEBARS), (".mustache", _HANDLEBARS),
     (".erb", _ERB), (".ejs", _ERB),  # EJS shares ERB's <% %> tags
     (".tpl", frozenset({"smarty"})),
@@ -52,6 +57,8 @@ def dialects_for(path: str) -> frozenset[str]:
 
 
 _NOT_NEWLINE = re.compile(r"[^\r\n]")
+_GLUED_TO_TAG_NAME = re.compile(r"<[A-Za-z][\w:-]*\Z")
+_SPLIT_TAG_OPENER = re.compile(r"< +(?=/?[A-Za-z]|!--)")
 _WORD_REST = re.compile(r"(\w+)\s*(.*)", re.DOTALL)
 
 _SMARTY_KEYWORDS = (r"if|elseif|else|foreach|foreachelse|section|sectionelse|while|for|literal|ldelim|rdelim"
@@ -92,8 +99,23 @@ _PHP_CONTROL = (
     ("close", re.compile(r"\}")),
 )
 _PHP_ECHO = re.compile(r"(?:echo|print)\b[^;]*;?", re.DOTALL)
+# One function or method call alone in a tag may print (`<?php the_field('pixel_id'); ?>`).
+_PHP_CALL = re.compile(r"(?!(?:if|elseif|while|for|foreach|switch|function|isset|empty|unset|include|require"
+                       r"|include_once|require_once|array|list|exit|die)\b)"
+                       r"(?:\$?[A-Za-z_\\][\w\\]*(?:->|::))*[A-Za-z_\\][\w\\]*\s*\([^;]*\)\s*;?", re.DOTALL)
 _PHP_BLOCK_COMMENT = re.compile(r"\s*/\*(?P<body>(?:(?!\*/).)*)\*/\s*", re.DOTALL)
 _PHP_LINE_COMMENT = re.compile(r"\s*(?://|#)(?P<body>[^\n]*)\s*")
+# Inside PHP code: what may hold a `<` that is no markup (strings, heredocs, comments), and
+# markup written raw at the start of a line, which PHP cannot compile but the author meant
+# to print (HTML pasted into a function body without closing the PHP tag).
+_PHP_SKIPPED_OR_MARKUP = re.compile(
+    r"'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"|<<<[ \t]*(['\"]?)(\w+)\1.*?^[ \t]*\2\b|//[^\n]*|#[^\n]*"
+    r"|/\*.*?\*/|(?P<markup>(?<![^\n])[ \t]*<(?=!--|/?[A-Za-z]))", re.DOTALL | re.MULTILINE)
+# One piece of a raw markup run: a comment, a script or style element, a tag, or text
+# after markup on the same line.
+_MARKUP_PIECE = re.compile(r"[ \t]*(?:<!--.*?(?:-->|\Z)|<(script|style)\b.*?(?:</\1\s*>|\Z)"
+                           r"|</?[A-Za-z!][^<>]*>?|(?P<text>[^<\s][^<\n]*))"
+                           r"|\s+(?=<!--|</?[A-Za-z])", re.DOTALL | re.IGNORECASE)
 
 # EJS writes JavaScript in its tags, ERB Ruby; JavaScript forms are tried first.
 _ERB_CONTROL = (
@@ -235,6 +257,9 @@ class _Scanner:
             self.edits.append((start, end, None))
 
     def expression(self, start: int, end: int) -> None:
+        if _GLUED_TO_TAG_NAME.search(self.text, max(0, start - 32), start):
+            self.blank(start, end)  # `<script{{ attrs }}>` prints attributes: the tag stays a script
+            return
         self.edits.append((start, end, "_"))
 
     def comment(self, start: int, content_start: int, content_end: int, end: int) -> int:
@@ -536,10 +561,15 @@ class _Scanner:
             found = pattern.fullmatch(code)
             if found:
                 return self.comment(start, code_start + found.start("body"), code_start + found.end("body"), stop)
-        if _PHP_ECHO.fullmatch(stripped):
+        if _PHP_ECHO.fullmatch(stripped) or _PHP_CALL.fullmatch(stripped):
             self.expression(start, stop)
             return stop
-        self.blank(start, stop)
+        pos = start
+        for markup_start, markup_end in _raw_markup(self.text, code_start, code_end):
+            self.blank(pos, markup_start)
+            self.comments.append((markup_start, markup_end))  # cannot run: the file does not compile
+            pos = markup_end
+        self.blank(pos, stop)
         for action, pattern in _PHP_CONTROL:
             found = pattern.fullmatch(stripped)
             if found:
@@ -844,10 +874,43 @@ class _Scanner:
                     pieces.append(replacement.ljust(end - start))
                 pos = end
             pieces.append(text[pos:])
-            masked = "".join(pieces)
+            masked = _rejoin_tag_openers(text, "".join(pieces))
         expressions = tuple(sorted((s, e) for s, e, r in self.edits if r == "_"))
         conditionals = tuple(sorted(self.conditionals, key=lambda c: (c.start, -c.end)))
         return TemplateView(masked, expressions, tuple(sorted(self.comments)), conditionals)
+
+
+def _rejoin_tag_openers(text: str, masked: str) -> str:
+    """`<{if $debug} {/if}script>` renders `<script>` when the condition is false: a `<` that
+    only template syntax (and blanks) keeps from its tag name moves up to it."""
+    if "<" not in masked:
+        return masked
+
+    def rejoin(found: re.Match) -> str:
+        if text[found.start():found.end()] == found.group():
+            return found.group()  # a `<` and spaces in the text itself: no tag
+        return " " * (len(found.group()) - 1) + "<"
+    return _SPLIT_TAG_OPENER.sub(rejoin, masked)
+
+
+def _raw_markup(text: str, start: int, end: int):
+    """(start, end) of each run of markup written raw inside PHP code [start, end)."""
+    pos = start
+    while True:
+        found = _PHP_SKIPPED_OR_MARKUP.search(text, pos, end)
+        if found is None:
+            return
+        if found.group("markup") is None:
+            pos = found.end()
+            continue
+        run_start = pos = found.start("markup")
+        while True:
+            piece = _MARKUP_PIECE.match(text, pos, end)
+            if piece is None or piece.end() == pos or \
+                    (piece.group("text") is not None and "\n" in text[pos:piece.start("text")]):
+                break
+            pos = piece.end()
+        yield run_start, pos
 
 
 def template_view(text: str, dialects: frozenset[str]) -> TemplateView:
