@@ -13,6 +13,7 @@ from scanner.sources.text import SourceText
 from scanner.static.context import Conditional, Fragment, ScanContext, TemplateView, plain_view
 from scanner.static.js import analyze_js, finish_js
 from scanner.static.js_syntax import parse
+from scanner.static.templates import dialects_for, template_view
 
 CATALOG = default_catalog()
 PATH = "site/app.js"
@@ -101,6 +102,36 @@ def test_minified_gtm_snippet():
             "})(window,document,'script','dataLayer','GTM-ABC123');")
     assert scan(text) == [PixelFinding("gtm", at(text, "'https://www.googletagmanager.com/gtm.js?id='+i+dl"),
                                        "GTM-ABC123", role="loader")]
+
+
+def test_gtm_snippet_id_from_a_template_expression_argument():
+    """The IIFE's argument is the id, as written; `dl` after it only adds `&l=`."""
+    need("gtm")
+    text = ("<script>(function(w,d,s,l,i){var j=d.createElement(s),dl=l!='dataLayer'?'&l='+l:'';"
+            "j.src='https://www.googletagmanager.com/gtm.js?id='+i+dl;"
+            "})(window,document,'script','dataLayer','{{ settings.gtm_id }}');</script>")
+    start, end = text.index("(function"), text.index("</script>")
+    view = template_view(text, dialects_for("layout.html.j2"))
+    found = run(Fragment(SourceText(PATH, text), start, end, "js", view))
+    assert [(p.vendor, p.account_id, p.account_expr) for p in pixels(found)] == [
+        ("gtm", None, "{{ settings.gtm_id }}")]
+
+
+def test_loader_url_expression_wins_over_an_id_elsewhere_in_the_file():
+    """The URL names its id through GA_ID; a fallback literal elsewhere is not the URL's id."""
+    need("ga4")
+    text = ("const GA_ID = process.env.GA_ID ?? 'G-8QZ3KP1L4M';\n"
+            "s.src = `https://www.googletagmanager.com/gtag/js?id=${GA_ID}`;")
+    assert [(p.account_id, p.account_expr) for p in pixels(scan(text))] == [(None, "GA_ID")]
+
+
+def test_loader_url_naming_a_parameter_takes_the_id_the_snippet_passes():
+    need("segment")
+    text = ('analytics.load=function(key){var t=document.createElement("script");'
+            't.src="https://cdn.segment.com/analytics.js/v1/"+key+"/analytics.min.js"};\n'
+            'analytics.load("Zq8vN3pR7tY2wX5cL9mK4hJ6gF1dS0aB");')
+    assert ("loader", "Zq8vN3pR7tY2wX5cL9mK4hJ6gF1dS0aB", None) in [
+        (p.role, p.account_id, p.account_expr) for p in pixels(scan(text))]
 
 
 def test_location_counts_characters_and_bytes_after_non_ascii_text():
@@ -206,6 +237,9 @@ def test_generic_shapes_object_star_and_array_args():
         ("matomo", "Play", (("category", value("Video")), ("action", value("Play")), ("name", value("Intro")),
                             ("value", value(3)))),
     ]
+    # Each command object is an event of its own, located where it is written.
+    assert events(found)[0].location == at(text, '{ event: "viewItem", item: "sku-9" }')
+    assert pixels(found)[0].location.start == 0
 
 
 def test_event_with_computed_name_is_named_by_its_expression():
@@ -263,6 +297,15 @@ def test_beacon_url_gives_pixel_and_event():
         PixelFinding("meta", at(text, url), "1234", role="beacon"),
         EventFinding("meta", "Lead", at(text, url), "1234", (("value", value("3")),), PAGE_LOAD),
     ]
+
+
+def test_beacon_endpoint_handed_to_the_vendor_library_is_no_event():
+    need("matomo")
+    text = ('var u="https://stats.example.com/";\n_paq.push([\'setTrackerUrl\', u+\'matomo.php\']);\n'
+            "new Image().src = u + 'matomo.php?idsite=3&rec=1';")
+    found = scan(text)
+    assert ("matomo", "beacon", 2) in [(p.vendor, p.role, p.location.line) for p in pixels(found)]
+    assert [(e.vendor, e.name, e.location.line) for e in events(found)] == [("matomo", "trackPageView", 3)]
 
 
 def test_loader_urls_built_by_concatenation():
@@ -331,6 +374,24 @@ def test_foreach_over_query_selector_all():
     [event] = scan(text)
     assert (event.vendor, event.trigger) == ("tiktok", Trigger(K.CLICK, ".add-to-cart"))
     assert event.params == (("content_id", Expr("this.dataset.sku")),)
+
+
+def test_handler_delegated_through_closest():
+    """The element closest() finds is what the listener is bound to; checking it was found is
+    the delegation, not a condition. A class field handler is found through `this.#field`."""
+    need("ga4", "meta")
+    text = ("document.addEventListener('click',function(e){var t=e.target.closest('[data-wishlist]');"
+            "if(t){var o=t.checked;o&&window.fbq&&window.fbq('track','AddToWishlist')}});\n"
+            "class Widget {\n  constructor(root) { this.#root = root; }\n"
+            "  bind() { this.#root.addEventListener('click', this.#onClick); }\n"
+            "  #onClick = (event) => {\n    const card = event.target.closest('[data-pid]');\n"
+            "    if (!card) return;\n    gtag('event', 'select_item');\n  };\n}\n"
+            "box.addEventListener('click', function (e) { var t = e.target; if (t) gtag('event', 'other'); });")
+    assert brief(scan(text)) == [
+        ("meta", "AddToWishlist", "click", "[data-wishlist]", ("o",)),
+        ("ga4", "select_item", "click", "[data-pid]", ()),
+        ("ga4", "other", "click", None, ("t",)),
+    ]
 
 
 def test_jquery_delegated_handler_and_shorthands():
@@ -687,6 +748,13 @@ def test_commented_out_pixel_is_inactive():
         ("EventFinding", "PageView", True, at(text, "fbq('track', 'PageView')")),
     ]
     assert [e.params for e in events(found)[1:3]] == [(("value", value(2)),), (("value", value(3)),)]
+
+
+def test_commented_out_call_keeps_the_trigger_of_where_it_stands():
+    text = ("document.addEventListener('DOMContentLoaded', function () {\n  init();\n"
+            "  if (optedIn) {\n    // fbq('track', 'Lead', {content_name: 'newsletter'});\n  }\n});")
+    [lead] = scan(text)
+    assert (lead.name, lead.active, lead.trigger) == ("Lead", False, Trigger(K.DOM_READY, None, ("optedIn",)))
 
 
 def test_code_in_a_template_comment_or_inactive_fragment_is_inactive():

@@ -4,7 +4,7 @@ import importlib
 import pytest
 
 from scanner.catalog import default_catalog
-from scanner.model import Level, PixelFinding
+from scanner.model import CookieFinding, CookieRole, Level, PixelFinding, Storage
 from scanner.sources.text import SourceText
 from scanner.static.context import Fragment, ScanContext, plain_view
 from scanner.static.django import analyze_django_tags
@@ -222,3 +222,24 @@ def test_setting_that_is_not_an_account_names_none():
     _require_vendor("matomo", "MATOMO_DOMAIN_PATH")
     ctx, _ = _scan_python("MATOMO_DOMAIN_PATH = 'stats.example.com'\nMATOMO_SITE_ID = 3\n", "settings.py")
     assert [p.account_id for p in _pixels(ctx, "matomo")] == [None, "3"]
+
+
+def test_cookie_reads_and_writes_in_views():
+    _require_vendor("meta")
+    text = ('def view(request):\n'
+            '    fbp = request.COOKIES.get("_fbp", "")\n'
+            '    fbc = request.COOKIES["_fbc"]\n'
+            '    other = request.COOKIES.get(name)\n'
+            '    response = render(request, "x.html")\n'
+            '    response.set_cookie("cart_id", "1", max_age=3600)\n'
+            '    return response\n')
+    ctx, raw = _scan_python(text)
+    found = [(f.name, f.access, f.vendor, f.role, f.storage, f.location.line,
+              raw[f.location.start:f.location.end].decode())
+             for f in ctx.out.items if isinstance(f, CookieFinding)]
+    assert found == [
+        ("_fbp", "read", "meta", CookieRole.IDENTITY, Storage.COOKIE, 2, 'request.COOKIES.get("_fbp", "")'),
+        ("_fbc", "read", "meta", CookieRole.CLICK_ID, Storage.COOKIE, 3, 'request.COOKIES["_fbc"]'),
+        ("cart_id", "write", None, CookieRole.OTHER, Storage.COOKIE, 6,
+         'response.set_cookie("cart_id", "1", max_age=3600)'),
+    ]

@@ -540,6 +540,14 @@ class Catalog:
                 return spec
         return None
 
+    def cookie_owner(self, name: str) -> tuple[str | None, str]:
+        """(vendor, role) of a cookie or storage key: the catalog's, else a site's own cookie
+        whose name says consent is a consent cookie, and any other is "other"."""
+        spec = self.cookie_spec(name)
+        if spec is not None:
+            return spec.vendor, spec.role
+        return None, "consent" if "consent" in name.lower() else "other"
+
     @functools.cached_property
     def signatures(self) -> tuple[str, ...]:
         """What the pre-filter looks for: vendor signatures, django-analytical names, and the

@@ -74,12 +74,8 @@ class Attribution:
 
 
 def catalog_role(catalog: Catalog, name: str) -> tuple[str | None, CookieRole]:
-    """The catalog's vendor and role for a cookie; a site's own cookie naming consent is a
-    consent cookie (as the static analyzer has it)."""
-    spec = catalog.cookie_spec(name)
-    if spec is not None:
-        return spec.vendor, CookieRole(spec.role)
-    return None, CookieRole.CONSENT if "consent" in name.lower() else CookieRole.OTHER
+    vendor, role = catalog.cookie_owner(name)
+    return vendor, CookieRole(role)
 
 
 def jar_findings(jar: list[dict], writers: dict[str, Attribution], catalog: Catalog, site_host: str,

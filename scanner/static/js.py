@@ -27,9 +27,9 @@ from scanner.static.js_shapes import (
     PIXEL_ROLES, AssignmentGroup, Found, assignment_found, is_grant, is_self_default, match_call, profile_of,
 )
 from scanner.static.js_syntax import (
-    STRING_TYPES, Unit, arguments, binding_at, climb, dotted, enclosing_scope, field, has_escapes,
-    has_substitutions, iife_parameter, is_field, is_local, is_window_parameter, node_text, parse, root_identifier,
-    string_value, unescape_js, unwrap, word_regex, word_starts,
+    FUNCTION_TYPES, STRING_TYPES, Unit, arguments, binding_at, climb, dotted, enclosing_scope, field, has_escapes,
+    function_params, has_substitutions, iife_argument, iife_parameter, is_field, is_local, is_window_parameter,
+    node_text, parse, root_identifier, string_value, unescape_js, unwrap, word_regex, word_starts,
 )
 from scanner.static.js_triggers import (
     UNKNOWN, FunctionDef, Partial, Role, Situation, child_trigger, partial_of, reference_role, surroundings, walk,
@@ -52,6 +52,9 @@ _USE_LIMIT = 2000
 def _placeholder(index: int) -> str:
     """Stands in for an expression inside a URL; letters only, so id patterns can see it."""
     return f"PMX{chr(65 + index % 26)}{chr(65 + index // 26 % 26)}X"
+
+
+_PLACEHOLDERS = re.compile(r"(PMX[A-Z]{2}X)")
 
 
 @dataclass(frozen=True)
@@ -117,12 +120,8 @@ def _emit(ctx: ScanContext, found: Found, unit: Unit, node, partial: Partial) ->
 def _emit_cookie(ctx: ScanContext, unit: Unit, use: CookieUse, name: str, active: bool) -> None:
     if not active:
         return
-    spec = ctx.catalog.cookie_spec(name)
-    if spec is not None:
-        vendor, role = spec.vendor, CookieRole(spec.role)
-    else:
-        vendor, role = None, CookieRole.CONSENT if "consent" in name.lower() else CookieRole.OTHER
-    _add(ctx, CookieFinding(name, use.access, unit.location(use.node), vendor, role, use.storage))
+    vendor, role = ctx.catalog.cookie_owner(name)
+    _add(ctx, CookieFinding(name, use.access, unit.location(use.node), vendor, CookieRole(role), use.storage))
 
 
 def _inner(unit: Unit, node, situation: Situation) -> Partial:
@@ -270,7 +269,7 @@ class _Scan:
         for found in match_call(shapes, is_new, args):
             if found.role == "consent" and is_grant(args):
                 unit.grants.append(call)
-            self.place(found, call, situation)
+            self.place(found, call if found.argument is None else argument_nodes[found.argument], situation)
 
     def place(self, found: Found, node, situation: Situation) -> None:
         if found.role == "event" and found.event is not None and situation.deferred:
@@ -460,28 +459,43 @@ class _Scan:
                 value = value.replace(token, expression)
             return None, value
 
-        account, account_expr = resolved(found.account_id)
         vendor = self.ctx.catalog.get(found.vendor)
+        account, account_expr = resolved(_leading_value(found.account_id, vendor))
         if found.kind == "loader":
-            if account is None and vendor.snippet_pattern is not None:
+            if account is None and account_expr is None:
+                account_expr = _expression_after_param(vendor, url, pieces)
+            # The id written elsewhere in the snippet, when the URL names it by no expression or
+            # by a parameter of the loading function (`analytics.load = function (key) {...}`).
+            if account is None and vendor.snippet_pattern is not None \
+                    and (account_expr is None or _is_parameter(top, account_expr)):
                 snippet = vendor.snippet_pattern.search(self.unit.text)
                 if snippet is not None and snippet.groupdict().get("account"):
                     account, account_expr = snippet.group("account"), None
-            if account is None and account_expr is None:
-                account_expr = _expression_after_param(vendor, url, pieces)
             found_pixel = Found(vendor.id, "loader", account, account_expr)
         else:
             found_pixel = Found(vendor.id, "beacon", account, account_expr)
         situation = walk(self.unit, top, self.profile.guards[vendor.id])
         self.place(found_pixel, top, situation)
         event, _ = resolved(found.event)
-        if found.kind == "beacon" and event:
+        if found.kind == "beacon" and event and not self.command_argument(top):
             params = []
             for key, value in found.params:
                 literal, expression = resolved(value)
                 params.append((key, Value(canonical(literal)) if expression is None else Expr(expression)))
             self.place(Found(vendor.id, "event", account, None, event, tuple(params)), top, situation)
         return True
+
+    def command_argument(self, node) -> bool:
+        """Inside the arguments of a vendor call (`_paq.push(['setTrackerUrl', u + 'matomo.php'])`):
+        the endpoint handed to the vendor's library, not a request the code makes."""
+        parent, child = climb(node)
+        while parent is not None and parent.type in ("array", "object", "pair", "arguments"):
+            if parent.type == "arguments":
+                call = parent.parent
+                name = dotted(field(call, "function"), self.unit) if call.type == "call_expression" else None
+                return name is not None and name.removeprefix("window.") in self.profile.calls
+            parent, child = climb(parent)
+        return False
 
     def beacon_body(self, top, expressions: dict) -> list[tuple[str, str]]:
         """`navigator.sendBeacon(url, new URLSearchParams({tid: ..., t: 'pageview'}))`: the body's
@@ -526,10 +540,14 @@ class _Scan:
                     inner = child.named_children[0] if child.named_children else child
                     yield from self.url_pieces(inner)
         else:
-            value = to_arg(unit, part)
-            if isinstance(value, Lit) and isinstance(value.value, (str, int, float)) \
-                    and not isinstance(value.value, bool):
-                yield str(value.value), None
+            value = _url_literal(unit, part)
+            bound = unit.binding(part) if part.type == "identifier" and value is None else None
+            argument = iife_argument(part) if bound is not None and bound.kind == "param" else None
+            if value is not None:
+                yield value, None
+            elif argument is not None:
+                # `(function(w,d,s,l,i){ ... '?id='+i ... })(window,document,'script','dataLayer','GTM-X')`
+                yield from self.url_pieces(argument)
             else:
                 yield "", unit.source(part)
 
@@ -593,7 +611,9 @@ class _Scan:
         view = unit.fragment.view
         if blanks:
             view = _derived_view(view, blanks=[unit.chars(s, e) for s, e in blanks])
-        _analyze_child(unit.fragment.child(*unit.chars(start, end), language, view=view, active=False), self.ctx)
+        # Commented out where it stands: it would run under the same listener and conditions.
+        inherited = dict(_inherited(_closed(unit, first, walk(unit, first))), active=False)
+        _analyze_child(unit.fragment.child(*unit.chars(start, end), language, view=view, **inherited), self.ctx)
 
     # -- cookies --
 
@@ -774,6 +794,38 @@ def _template_pieces(fragment: Fragment, start: int, end: int):
         yield unescape_js(fragment.written(pos, end)), None
 
 
+def _url_literal(unit: Unit, node) -> str | None:
+    """The text a URL part adds when it is a literal string or number."""
+    value = to_arg(unit, node)
+    if isinstance(value, Lit) and isinstance(value.value, (str, int, float)) and not isinstance(value.value, bool):
+        return str(value.value)
+    return None
+
+
+def _is_parameter(node, name: str) -> bool:
+    """name is a parameter of a function around node."""
+    cur = node.parent
+    while cur is not None:
+        if cur.type in FUNCTION_TYPES and any(param == name for param, _ in function_params(cur)):
+            return True
+        cur = cur.parent
+    return False
+
+
+def _leading_value(account: str | None, vendor) -> str | None:
+    """`'?id=' + i + dl`: an id followed only by expressions is the id alone; what follows
+    adds other params (the GTM snippet's `dl` is `'&l=' + l` or nothing)."""
+    if not account:
+        return account
+    pieces = [piece for piece in _PLACEHOLDERS.split(account) if piece]
+    if len(pieces) < 2 or not all(_PLACEHOLDERS.fullmatch(piece) for piece in pieces[1:]):
+        return account
+    first = pieces[0]
+    if _PLACEHOLDERS.fullmatch(first) or (vendor.account_pattern is not None and vendor.account_pattern.search(first)):
+        return first
+    return account
+
+
 def _expression_after_param(vendor, url: str, pieces) -> str | None:
     """`'.../gtag/js?id=' + GA_ID`: the expression right after the loader's account parameter."""
     params = [loader.account_param for loader in vendor.loaders if loader.account_param and loader.url.search(url)]
@@ -917,7 +969,8 @@ class _Resolver:
             return None  # its own name inside it: recursion, or the declaration itself
         if function.member:
             parent = leaf.parent
-            if leaf.type != "property_identifier" or parent is None or parent.type != "member_expression":
+            if leaf.type not in ("property_identifier", "private_property_identifier") or parent is None \
+                    or parent.type != "member_expression":
                 return None
             if dotted(parent, unit) in self.profile.calls:
                 return None

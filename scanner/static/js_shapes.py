@@ -6,7 +6,7 @@ a `Found`: a pixel or event not yet placed (location, trigger) by the analyzer.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scanner.catalog import Assignment, CallShape, Catalog
 from scanner.static.js_syntax import word_regex
@@ -30,6 +30,9 @@ class Found:
     it); None when the call names none."""
     params: tuple = ()
     event_is_expr: bool = False
+    argument: int | None = None
+    """An event of an object_arg '*' shape: the position of its command object among the
+    call's arguments, which is where the event is written."""
 
 
 class Profile:
@@ -213,8 +216,11 @@ def match_call(shapes: tuple[CallShape, ...], is_new: bool, args: list) -> list[
             if result is None:
                 continue
             claimed.add(key)
-            if result is not _IGNORED:
-                found.append(result)
+            if result is _IGNORED:
+                continue
+            if shape.object_arg == "*" and shape.array_arg is None and result.role == "event":
+                result = replace(result, argument=key)
+            found.append(result)
     return found
 
 

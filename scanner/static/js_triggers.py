@@ -137,18 +137,26 @@ class Partial:
     active: bool = True
 
     def trigger(self) -> Trigger:
-        return Trigger(self.kind or K.PAGE_LOAD, self.selector, self.conditions)
+        return Trigger(self.kind or K.PAGE_LOAD, self.selector if self.kind else None, self.conditions)
 
 
 def wrap(outer: Partial, inner: Partial) -> Partial:
-    """inner runs inside outer: the innermost definite kind wins, then the outer's."""
+    """inner runs inside outer: the innermost definite kind wins, then the outer's. An inner
+    selector without a kind is a handler's delegation target: it narrows the outer listener."""
     chosen = inner if inner.strength == 2 or (outer.strength < 2 and inner.strength > 0) else outer
     kind, selector, strength = chosen.kind, chosen.selector, chosen.strength
+    if inner.kind is None and inner.selector and (kind is None or _delegates(kind)):
+        selector = inner.selector
     conditions = tuple(dict.fromkeys(outer.conditions + inner.conditions))
     return Partial(kind, selector, strength, conditions, outer.consent or inner.consent, outer.active and inner.active)
 
 
 UNKNOWN = Partial(K.UNKNOWN, None, 2)
+
+
+def _delegates(kind: TriggerKind | None) -> bool:
+    """A listener of this kind reacts to a particular element, which delegation can name."""
+    return kind is not None and kind not in WEAK_KINDS and kind != K.UNKNOWN
 
 
 def partial_of(unit: Unit, node, situation: Situation) -> Partial:
@@ -210,7 +218,7 @@ def walk(unit: Unit, node, guards: frozenset[str] = frozenset(), first: Role | N
     if first is not None:
         apply(first)
     child, cur = node, node.parent
-    function = None
+    function = delegated = None
     while cur is not None:
         kind = cur.type
         if kind == "if_statement":
@@ -229,13 +237,48 @@ def walk(unit: Unit, node, guards: frozenset[str] = frozenset(), first: Role | N
             text = condition_text(unit, field(cur, "condition"), guards)
             add(text if is_field(cur, "consequence", child) else (text and f"!({text})"))
         elif kind in FUNCTION_TYPES:
+            delegation = _delegation(unit, cur, node) if delegated is None else None
+            if delegation is not None:
+                # Checking that closest() found an element is the delegation, not a condition.
+                delegated, found_element = delegation
+                conditions[:] = [c for c in conditions if c != found_element]
             role = function_role(unit, cur)
             if role.named is not None:
                 function = role.named
                 break
             apply(role)
         child, cur = cur, cur.parent
+    if delegated is not None and (found_kind is None or _delegates(found_kind)):
+        selector = delegated
     return Situation(found_kind, selector, strong, tuple(reversed(conditions)), consent, function)
+
+
+def _delegation(unit: Unit, fn, node) -> tuple[str, str] | None:
+    """(selector, element variable) for a handler that first finds its element with
+    `const card = event.target.closest('[data-pid]')`, above node: it is bound to that selector."""
+    params = function_params(fn)
+    body = field(fn, "body")
+    if not params or params[0][0] is None or body is None or body.type != "statement_block":
+        return None
+    target = f"{params[0][0]}.target"
+    for statement in body.named_children:
+        if statement.start_byte >= node.start_byte:
+            break
+        if statement.type not in ("lexical_declaration", "variable_declaration"):
+            continue
+        for declarator in statement.named_children:
+            name, value = field(declarator, "name"), unwrap(field(declarator, "value"))
+            if name is None or name.type != "identifier" or value is None or value.type != "call_expression":
+                continue
+            callee = unwrap(field(value, "function"))
+            args = arguments(value)
+            if callee is None or callee.type != "member_expression" or not args \
+                    or node_text(field(callee, "property")) != "closest" or dotted(field(callee, "object")) != target:
+                continue
+            found = literal_text(unit, args[0])
+            if found:
+                return found, node_text(name)
+    return None
 
 
 def condition_text(unit: Unit, test, guards: frozenset[str]) -> str | None:

@@ -19,13 +19,15 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from scanner.catalog import Catalog, Vendor
-from scanner.model import Level, PixelFinding
+from scanner.model import CookieFinding, CookieRole, Level, PixelFinding
 from scanner.sources.text import SourceText
 from scanner.static.context import Fragment, ScanContext, TemplateView
 
 # libcst costs about 12 ms per KB; past this size a file is generated or vendored code, and
 # the string scan of the fallback finds its snippets in one regex pass.
 _PARSE_LIMIT = 512 * 1024
+# Django's HttpResponse and Flask's Response write cookies through these.
+_COOKIE_WRITES = frozenset({"set_cookie", "set_signed_cookie", "delete_cookie"})
 _HTML_SNIPPET = re.compile(r"<(?:script|img|noscript|iframe)\b", re.IGNORECASE)
 # A lone name ('_fbp', 'FACEBOOK_PIXEL_ID') parses as JS too, but as a Python string it is a
 # key or a cookie name; a snippet calls or assigns something.
@@ -94,11 +96,14 @@ def analyze_python(fragment: Fragment, ctx: ScanContext) -> None:
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     collector = _Collector(ctx.catalog)
     wrapper.module.visit(collector)
-    if not collector.literals and not collector.settings:
+    if not collector.literals and not collector.settings and not collector.cookies:
         return  # positions cost more than the parse: only resolve them for something found
     locator = _Locator(fragment, wrapper.resolve(PositionProvider))
     for setting in collector.settings:
         ctx.out.add(locator.setting(setting, ctx.catalog))
+    if fragment.active:
+        for node, name, access in collector.cookies:
+            ctx.out.add(locator.cookie(node, name, access, ctx.catalog))
     _analyze_snippets([locator.literal(*found) for found in collector.literals], fragment, ctx)
 
 
@@ -139,6 +144,8 @@ class _Collector(cst.CSTVisitor):
         self.literals: list[tuple[cst.CSTNode, list, re.Pattern | None]] = []
         """(literal, its string tokens, placeholder syntax of the format call filling it)."""
         self.settings: list[_Setting] = []
+        self.cookies: list[tuple[cst.CSTNode, str, str]] = []
+        """(node, cookie name, read or write): `request.COOKIES.get("_fbp")`, `response.set_cookie(...)`."""
         self.scope_depth = 0
         self.placeholders: dict[int, re.Pattern] = {}
         """id() of string nodes a format call fills, with their placeholder syntax."""
@@ -167,10 +174,24 @@ class _Collector(cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
+        if isinstance(func, cst.Attribute) and node.args:
+            name = _literal_value(node.args[0].value)
+            if func.attr.value == "get" and _is_cookie_jar(func.value):
+                self._cookie(node, name, "read")
+            elif func.attr.value in _COOKIE_WRITES:
+                self._cookie(node, name, "write")
         if isinstance(func, cst.Attribute) and func.attr.value == "format":
             self.placeholders[id(func.value)] = _BRACE_PLACEHOLDER
         elif isinstance(func, cst.Name) and func.value == "format_html" and node.args:
             self.placeholders[id(node.args[0].value)] = _BRACE_PLACEHOLDER
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        if _is_cookie_jar(node.value) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            self._cookie(node, _literal_value(node.slice[0].slice.value), "read")
+
+    def _cookie(self, node: cst.CSTNode, name: str | None, access: str) -> None:
+        if name:  # a computed name says nothing about which cookie
+            self.cookies.append((node, name, access))
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         self._literal(node, [node])
@@ -260,6 +281,10 @@ class _Locator:
                                    token.prefix, token.end, holes, _BRACE_ESCAPE))
         return _Literal(*self.span(node), tuple(parts))
 
+    def cookie(self, node: cst.CSTNode, name: str, access: str, catalog: Catalog) -> CookieFinding:
+        vendor, role = catalog.cookie_owner(name)
+        return CookieFinding(name, access, self.fragment.source.location(*self.span(node)), vendor, CookieRole(role))
+
     def setting(self, setting: _Setting, catalog: Catalog) -> PixelFinding:
         start, end = self.span(setting.node)
         expr = None
@@ -278,6 +303,11 @@ class _Locator:
             after_consent=self.fragment.after_consent)
 
 
+def _is_cookie_jar(node: cst.BaseExpression) -> bool:
+    """`request.COOKIES` (Django) or `request.cookies` (Flask, Starlette)."""
+    return isinstance(node, cst.Attribute) and node.attr.value in ("COOKIES", "cookies")
+
+
 def _literal_value(node: cst.BaseExpression) -> str | None:
     """The setting's literal value ("" for None or empty), or None when code computes it."""
     if isinstance(node, cst.Name) and node.value == "None":
@@ -290,6 +320,7 @@ def _literal_value(node: cst.BaseExpression) -> str | None:
             return value.decode("utf-8", "replace")
         return value
     return None
+
 
 
 def _setting_account(vendors: list[Vendor], literal: str | None) -> tuple[Vendor, str | None]:
