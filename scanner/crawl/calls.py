@@ -1,9 +1,9 @@
 """Decoding a recorded runtime call or assignment with the catalog's shapes.
 
-The runtime twin of scanner/static/js_shapes.py: there a shape is matched against argument
-values read from syntax trees, here against the JSON copy of the arguments a page really
-passed, with the same rules. Values the copy could not hold arrive as {"$expr": text} and
-become Expr params.
+The page passed real values; the init script copied them to JSON. They become the same
+argument values the static analyzer reads from syntax trees (scanner/static/js_values.py),
+so one matcher (scanner/static/js_shapes.match_call) applies the catalog's shapes on both
+sides. Values the copy could not hold arrive as {"$expr": text} and become expressions.
 """
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.catalog import Assignment, CallShape, Catalog
-from scanner.model import Expr, ParamValue, Value
+from scanner.catalog import Assignment, Catalog
+from scanner.model import ParamValue
+from scanner.static.js_shapes import match_call
+from scanner.static.js_values import Arg, Arr, Dyn, Lit, Obj, entry, object_params, text_of
 
 EXPR_KEY = "$expr"
-_IGNORED = object()
 
 
 @dataclass(frozen=True)
@@ -24,124 +25,26 @@ class Decoded:
     role: str
     account_id: str | None = None
     event: str | None = None
+    """None for a role event whose name the page computed at run time as something unrecordable."""
     params: tuple[tuple[str, ParamValue], ...] = ()
 
 
-def _is_object(value: Any) -> bool:
-    return isinstance(value, dict) and set(value) != {EXPR_KEY}
-
-
-def param_value(value: Any) -> ParamValue:
-    if isinstance(value, dict) and not _is_object(value):
-        return Expr(str(value[EXPR_KEY]))
-    return Value(json.dumps(value, sort_keys=True, separators=(",", ":")))
-
-
-def _text(value: Any) -> str | None:
-    """A string or number as text (commands, event names, accounts)."""
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value)
-
-
-def _at(items: list, index: int | None) -> Any:
-    return items[index] if index is not None and 0 <= index < len(items) else None
-
-
-def _entry(obj: Any, key: str | None) -> Any:
-    return obj.get(key) if key and _is_object(obj) else None
-
-
-def _matches(obj: Any, rules) -> bool:
-    for key, pattern in rules:
-        text = _text(_entry(obj, key))
-        if text is None or not pattern.search(text):
-            return False
-    return True
-
-
-def _object_params(obj: dict, skip: set) -> tuple:
-    return tuple((key, param_value(value)) for key, value in obj.items() if key not in skip)
-
-
-def _params(value: Any) -> tuple:
-    if value is None:
-        return ()
-    return _object_params(value, set()) if _is_object(value) else (("*", param_value(value)),)
-
-
-def _apply(shape: CallShape, seq: list, obj: dict | None):
-    """The shape's reading of the call; None when it does not apply, _IGNORED when it
-    applies to an event the catalog ignores."""
-    if shape.command and _text(_at(seq, shape.command_arg)) not in shape.command:
-        return None
-    if shape.match and not _matches(obj, shape.match):
-        return None
-    params_arg = _at(seq, shape.params_arg)
-    if shape.params_match and not _matches(params_arg, shape.params_match):
-        return None
-    if shape.account_arg is not None:
-        account = _at(seq, shape.account_arg)
-    elif shape.account_key:
-        account = _entry(obj, shape.account_key)
-    else:
-        account = _entry(params_arg, shape.account_param)
-    literal = _text(account)
-    applies, narrowed = shape.account.accepts(literal, account is not None and literal is None
-                                              and not isinstance(account, bool))
-    if not applies:
-        return None
-    event = None
-    if shape.role == "event":
-        if shape.event_arg:
-            parts = [_text(_at(seq, i)) for i in shape.event_arg]
-            event = None if None in parts else ":".join(parts)
-        elif shape.event_key and _entry(obj, shape.event_key) is not None:
-            event = _text(_entry(obj, shape.event_key))
-        else:
-            event = shape.event_name
-    if event is not None and event in shape.ignore_events:
-        return _IGNORED
-    params = _params(params_arg)
-    params += tuple((name, param_value(value)) for name, index in shape.param_args
-                    if (value := _at(seq, index)) is not None)
-    if shape.params_from_object and _is_object(obj):
-        params += _object_params(obj, {shape.event_key, shape.account_key} | {key for key, _ in shape.match})
-    return Decoded(shape.vendor, shape.role, narrowed if literal is not None else None, event, params)
+def to_arg(value: Any) -> Arg:
+    """A recorded JSON value as the argument value the static side would have read."""
+    if isinstance(value, dict):
+        if set(value) == {EXPR_KEY}:
+            return Dyn(str(value[EXPR_KEY]))
+        return Obj(tuple((key, to_arg(item)) for key, item in value.items()), json.dumps(value))
+    if isinstance(value, list):
+        return Arr(tuple(to_arg(item) for item in value), json.dumps(value))
+    return Lit(value)
 
 
 def decode_call(catalog: Catalog, callee: str, args: list, is_new: bool = False) -> tuple[Decoded, ...]:
-    """What a call to `callee` with these (JSON-copied) arguments is, per the first shape
-    that fits; with object_arg '*' every object argument is matched on its own."""
-    found: list[Decoded] = []
-    claimed: set = set()
-    for shape in catalog.calls_by_callee.get(callee, ()):
-        if shape.is_new != is_new:
-            continue
-        seq = args
-        if shape.array_arg is not None:
-            seq = _at(args, shape.array_arg)
-            if not isinstance(seq, list):
-                continue
-        if shape.object_arg == "*":
-            targets = [(i, item) for i, item in enumerate(seq) if _is_object(item)]
-        elif shape.object_arg is not None:
-            obj = _at(seq, shape.object_arg)
-            targets = [("call", obj)] if _is_object(obj) else []
-        else:
-            targets = [("call", None)]
-        for key, obj in targets:
-            if key in claimed or "call" in claimed:
-                continue
-            result = _apply(shape, seq, obj)
-            if result is None:
-                continue
-            claimed.add(key)
-            if result is not _IGNORED:
-                found.append(result)
-    return tuple(found)
+    """What a call to `callee` with these (JSON-copied) arguments is, per the catalog."""
+    found = match_call(catalog.calls_by_callee.get(callee, ()), is_new, [to_arg(a) for a in args])
+    return tuple(Decoded(f.vendor, f.role, f.account_id, None if f.event_is_expr else f.event, f.params)
+                 for f in found)
 
 
 def decode_assignment(assignment: Assignment, value: Any) -> Decoded | None:
@@ -149,13 +52,15 @@ def decode_assignment(assignment: Assignment, value: Any) -> Decoded | None:
     array (`x = x || {}` makes sure the global exists and says nothing)."""
     if value in ({}, []):
         return None
-    obj = value if _is_object(value) else None
-    account = value if assignment.account_is_value else _entry(obj, assignment.account_key)
+    arg = to_arg(value)
+    obj = arg if isinstance(arg, Obj) else None
+    account = arg if assignment.account_is_value else (entry(obj, assignment.account_key)
+                                                       if assignment.account_key else None)
     event = None
     if assignment.role == "event":
-        named = _entry(obj, assignment.event_key)
-        event = _text(named) if named is not None else assignment.event_name
+        named = entry(obj, assignment.event_key) if assignment.event_key else None
+        event = text_of(named) if named is not None else assignment.event_name
     params = ()
     if assignment.params_from_object and obj is not None:
-        params = _object_params(obj, {assignment.account_key, assignment.event_key})
-    return Decoded(assignment.vendor, assignment.role, _text(account), event, params)
+        params = object_params(obj, frozenset(k for k in (assignment.account_key, assignment.event_key) if k))
+    return Decoded(assignment.vendor, assignment.role, text_of(account), event, params)
