@@ -29,6 +29,8 @@ from scanner.static.context import Fragment, ScanContext
 
 # Content the browser does not run as markup (or that only shows code).
 _INERT = frozenset({"pre", "code", "textarea", "xmp", "template", "plaintext", "listing", "title", "style"})
+# Elements the walk reads the start tag of; any other element matters only with a handler.
+_WALKED = _INERT | {"script", "img", "iframe", "noscript"}
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
                    "source", "track", "wbr"})
 _JS_TYPES = {"": "js", "text/javascript": "js", "application/javascript": "js", "module": "js",
@@ -218,6 +220,11 @@ class _Page:
                     cursor = found[1] + 3
                 continue
             if not isinstance(node, Tag) or node.sourceline is None:
+                continue
+            if parent in noscript:
+                noscript.add(id(node))
+            if node.name not in _WALKED and not any(_HANDLER_NAME.fullmatch(a) for a in node.attrs):
+                # Most of a page (divs, spans, links) can hold no pixel: no need to read its tag.
                 continue
             start = line_starts[node.sourceline - 1] + node.sourcepos
             start_tag = _start_tag(self.text, start) if start < len(self.text) else None
