@@ -24,7 +24,7 @@ import re
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 from urllib.parse import parse_qsl, urljoin
 
 from scanner.catalog import Catalog
@@ -426,21 +426,27 @@ class InputFile:
                 raise BadValue("ids is not an object")
         return Record(parse_time(obj.get("ts")), side, vendor, event, event_id, ids, page)
 
-    def _jsonl(self, text) -> Iterator[Record]:
+    def _json_lines(self, text, read: Callable[[dict], list[Record]]) -> Iterator[Record]:
+        """Records `read` makes of each JSON object line; a bad line is counted, never fatal."""
         decode = json.JSONDecoder().decode
         for number, line in enumerate(text, 1):
             if not line.strip():
                 continue
             try:
-                record = self._record(decode(line))
+                obj = decode(line)
+                if not isinstance(obj, dict):
+                    raise BadValue("not an object")
+                records = read(obj)
             except BadValue as exc:
                 self._bad(number, str(exc))
                 continue
             except ValueError:
                 self._bad(number, "not JSON")
                 continue
-            if self._mine(record.side):
-                yield record
+            yield from records
+
+    def _jsonl(self, text) -> Iterator[Record]:
+        return (r for r in self._json_lines(text, lambda obj: [self._record(obj)]) if self._mine(r.side))
 
     # beacons: HAR and beacon logs --------------------------------------------------------
     def _beacons(self, url: str, body: str | None, ts: float, page: str | None) -> Iterator[Record]:
@@ -457,25 +463,14 @@ class InputFile:
                          self.fields.from_params(found.vendor, params), page)
 
     def _beacon_log(self, text) -> Iterator[Record]:
-        for number, line in enumerate(text, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-                if not isinstance(obj, dict):
-                    raise BadValue("not an object")
-                url = _text(obj.get("url"), "url")
-                ts = parse_time(next((obj[key] for key in _WRAPPER_TIME if key in obj), None))
-                body = obj.get("body", obj.get("post_data", obj.get("postData")))
-                records = list(self._beacons(url, body if isinstance(body, str) else None, ts,
-                                             _text(obj.get("page"), "page", required=False)))
-            except BadValue as exc:
-                self._bad(number, str(exc))
-                continue
-            except ValueError:
-                self._bad(number, "not JSON")
-                continue
-            yield from records
+        def read(obj: dict) -> list[Record]:
+            url = _text(obj.get("url"), "url")
+            ts = parse_time(next((obj[key] for key in _WRAPPER_TIME if key in obj), None))
+            body = obj.get("body", obj.get("post_data", obj.get("postData")))
+            return list(self._beacons(url, body if isinstance(body, str) else None, ts,
+                                      _text(obj.get("page"), "page", required=False)))
+
+        return self._json_lines(text, read)
 
     def _har_entries(self, text) -> Iterator[tuple[int, dict]]:
         """(line, entry) for each of log.entries, parsed one entry at a time so a HAR of any
@@ -599,30 +594,20 @@ class InputFile:
             raise BadValue("not a Meta CAPI, GA4 MP or TikTok Events API body")
 
     def _server_bodies(self, text) -> Iterator[Record]:
-        for number, line in enumerate(text, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-                if not isinstance(obj, dict):
-                    raise BadValue("not an object")
-                body, fallback_ts = obj, None
-                wrapped = next((obj[key] for key in _WRAPPER_BODY if key in obj), None)
-                if wrapped is not None:
-                    body = json.loads(wrapped) if isinstance(wrapped, str) else wrapped
-                    if not isinstance(body, dict):
-                        raise BadValue("body is not an object")
-                    fallback_ts = next((obj[key] for key in _WRAPPER_TIME if key in obj), None)
-                records = list(self._body_records(body, fallback_ts))
-                if not records:
-                    raise BadValue("no events in body")
-            except BadValue as exc:
-                self._bad(number, str(exc))
-                continue
-            except ValueError:
-                self._bad(number, "not JSON")
-                continue
-            yield from records
+        def read(obj: dict) -> list[Record]:
+            body, fallback_ts = obj, None
+            wrapped = next((obj[key] for key in _WRAPPER_BODY if key in obj), None)
+            if wrapped is not None:
+                body = json.loads(wrapped) if isinstance(wrapped, str) else wrapped
+                if not isinstance(body, dict):
+                    raise BadValue("body is not an object")
+                fallback_ts = next((obj[key] for key in _WRAPPER_TIME if key in obj), None)
+            records = list(self._body_records(body, fallback_ts))
+            if not records:
+                raise BadValue("no events in body")
+            return records
+
+        return self._json_lines(text, read)
 
     # access logs ---------------------------------------------------------------------------
     def _access_log(self, text) -> Iterator[Record]:
