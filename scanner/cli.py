@@ -308,9 +308,12 @@ AUDIT_FORMATS = ("text", "json", "sarif", "junit")
               help="new (default with --baseline), any (default without), none.")
 @click.option("--format", "fmt", type=click.Choice(AUDIT_FORMATS), default="text", show_default=True)
 @click.option("-o", "--output", default="-", show_default=True, metavar="FILE")
+@click.option("--crawl", "crawl_target", default=None, metavar="URL",
+              help="Also crawl this URL (or directory of built HTML): pixels seen only at runtime count too.")
+@click.option("--browser", "browser_path", default=None, metavar="PATH", help="Chromium executable for --crawl.")
 @with_walk_options
-def audit(path: Path, deny, allow, baseline, fail_on, fmt, output, include, exclude, no_gitignore, max_file_size,
-          jobs, shard, catalog_dir) -> int:
+def audit(path: Path, deny, allow, baseline, fail_on, fmt, output, crawl_target, browser_path, include, exclude,
+          no_gitignore, max_file_size, jobs, shard, catalog_dir) -> int:
     """CI gate: exit 1 when pixels of denied (or not allowed) vendors are found."""
     catalog = _catalog(catalog_dir)
     try:
@@ -324,7 +327,17 @@ def audit(path: Path, deny, allow, baseline, fail_on, fmt, output, include, excl
     baseline_inventory = _read_inventory(policy.baseline) if policy.baseline else None
     options = _walk_options(include or config.get("include", ()), exclude or config.get("exclude", ()),
                             no_gitignore, max_file_size)
-    inventory = static_inventory(path, options, catalog, jobs, _shard(shard))
+    results = list(static_results(path, options, catalog, jobs, _shard(shard)))
+    if crawl_target is None:
+        inventory = build_inventory(results, catalog)
+    else:
+        try:
+            crawled = _crawl_findings(crawl_target, CrawlOptions(browser_path=browser_path,
+                                                                 selectors=_trigger_selectors(results)), catalog)
+        except CrawlError as exc:
+            raise RunError(str(exc)) from None
+        inventory = build_inventory(results, catalog, pages=crawled.pages, extra_findings=crawled.findings,
+                                    extra_diagnostics=crawled.diagnostics)
     result = run_audit(inventory, policy, baseline_inventory)
     formatted = {
         "text": lambda: format_audit_text(result),

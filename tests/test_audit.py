@@ -110,3 +110,18 @@ def test_the_pre_commit_hook_runs_the_audit_as_declared(site):
     proc = run(*command[1:], *hook["args"], "--deny", "meta", cwd=site)
     assert proc.returncode == 1 and "index.html:" in proc.stdout
     assert run(*command[1:], *hook["args"], "--deny", "tiktok", cwd=site).returncode == 0
+
+
+@pytest.mark.browser
+def test_crawl_counts_pixels_only_the_runtime_sees(chromium, tmp_path):
+    site = tmp_path / "built"
+    site.mkdir()
+    # The beacon URL exists only at run time: no static scan can read it.
+    (site / "index.html").write_text(
+        "<html><body><h1>Shop</h1><script>new Image().src = atob("
+        "'aHR0cHM6Ly93d3cuZmFjZWJvb2suY29tL3RyP2lkPTEyMzQ1Njc4OTAxMjM0NTYmZXY9UGFnZVZpZXc=');"
+        "</script></body></html>")
+    assert run("audit", str(site), "--deny", "meta").returncode == 0
+    proc = run("audit", str(site), "--deny", "meta", "--crawl", str(site), "--browser", chromium)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "pixel.meta: meta pixel (1234567890123456)" in proc.stdout
