@@ -98,10 +98,10 @@ def _css(rng: random.Random, rules: int) -> str:
     for _ in range(rules):
         selector = rng.choice([".c-{}", ".c-{}__item", ".c-{}--active", "#s-{}", ".c-{} > a", ".c-{}:hover"]).format(
             rng.choice(WORDS))
-        props = ";".join(rng.choice(CSS_PROPS).format(n=rng.randint(1, 48), m=rng.randint(1, 48), h=f"{rng.randrange(16**6):06x}",
-                                                      w=rng.choice((400, 500, 600, 700)), k=rng.choice((640, 960, 1200, 1440)),
-                                                      c=rng.randint(2, 6))
-                         for _ in range(rng.randint(2, 6)))
+        props = ";".join(rng.choice(CSS_PROPS).format(
+            n=rng.randint(1, 48), m=rng.randint(1, 48), h=f"{rng.randrange(16**6):06x}",
+            w=rng.choice((400, 500, 600, 700)), k=rng.choice((640, 960, 1200, 1440)), c=rng.randint(2, 6))
+            for _ in range(rng.randint(2, 6)))
         out.append(f"{selector}{{{props}}}")
     return "\n".join(out)
 
@@ -109,7 +109,8 @@ def _css(rng: random.Random, rules: int) -> str:
 def _sprite(rng: random.Random, icons: int) -> str:
     symbols = []
     for i in range(icons):
-        path = " ".join(f"{rng.choice('MLCQ')}{rng.uniform(0, 24):.2f} {rng.uniform(0, 24):.2f}" for _ in range(rng.randint(12, 40)))
+        path = " ".join(f"{rng.choice('MLCQ')}{rng.uniform(0, 24):.2f} {rng.uniform(0, 24):.2f}"
+                        for _ in range(rng.randint(12, 40)))
         symbols.append(f'<symbol id="i-{rng.choice(WORDS)}-{i}" viewBox="0 0 24 24"><path d="{path}Z"/></symbol>')
     return '<svg xmlns="http://www.w3.org/2000/svg" style="display:none">' + "".join(symbols) + "</svg>"
 
@@ -265,11 +266,12 @@ def klaviyo_body(s: Site) -> str:
 def _nav(rng: random.Random) -> str:
     columns = []
     for category in CATEGORIES:
-        links = "".join(f'<li><a href="/c/{category}.html?sub={rng.choice(WORDS)}">{rng.choice(WORDS).title()} {rng.choice(WORDS)}</a></li>'
-                        for _ in range(rng.randint(6, 12)))
+        links = "".join(f'<li><a href="/c/{category}.html?sub={rng.choice(WORDS)}">'
+                        f'{rng.choice(WORDS).title()} {rng.choice(WORDS)}</a></li>' for _ in range(rng.randint(6, 12)))
         columns.append(f'<li class="mega__col"><a class="mega__head" href="/c/{category}.html">{category.title()}</a>'
                        f'<ul class="mega__list">{links}</ul></li>')
-    return ('<header class="site-header"><a class="logo" href="/index.html"><svg width="140" height="28"><use href="#i-logo"/></svg></a>'
+    return ('<header class="site-header"><a class="logo" href="/index.html">'
+            '<svg width="140" height="28"><use href="#i-logo"/></svg></a>'
             '<nav class="mega" aria-label="Main"><ul class="mega__cols">' + "".join(columns) + '</ul></nav>'
             '<form class="search-form" action="/search.html" method="get" role="search">'
             '<input type="search" name="q" placeholder="Search the shop" aria-label="Search"></form>'
@@ -279,8 +281,8 @@ def _nav(rng: random.Random) -> str:
 def _footer(rng: random.Random) -> str:
     groups = []
     for title in ("Shop", "Help", "About", "Journal"):
-        links = "".join(f'<li><a href="/{title.lower()}/{rng.choice(WORDS)}-{rng.choice(WORDS)}.html">{sentence(rng, 3)[:-1]}</a></li>'
-                        for _ in range(rng.randint(8, 14)))
+        links = "".join(f'<li><a href="/{title.lower()}/{rng.choice(WORDS)}-{rng.choice(WORDS)}.html">'
+                        f'{sentence(rng, 3)[:-1]}</a></li>' for _ in range(rng.randint(8, 14)))
         groups.append(f'<div class="footer__group"><h3>{title}</h3><ul>{links}</ul></div>')
     return ('<footer class="site-footer"><div class="footer__groups">' + "".join(groups) + '</div>'
             f'<p class="footer__legal">{paragraph(rng)}</p></footer>')
@@ -364,7 +366,8 @@ def _state(rng: random.Random, site: Site, products: list[dict]) -> str:
                                               "color": rng.choice(WORDS)} for v in range(rng.randint(1, 4))]}
                           for p in products],
              "i18n": {f"{rng.choice(WORDS)}.{rng.choice(WORDS)}": sentence(rng, 6) for _ in range(40)}}
-    return ('<script id="__APP_STATE__" type="application/json">' + json.dumps(state, separators=(",", ":")) + "</script>\n"
+    return ('<script id="__APP_STATE__" type="application/json">' + json.dumps(state, separators=(",", ":"))
+            + "</script>\n"
             "<script>window.__INITIAL_STATE__ = " + json.dumps(state["flags"]) + ";"
             "window.__I18N__ = " + json.dumps(state["i18n"]) + ";</script>")
 
@@ -372,7 +375,8 @@ def _state(rng: random.Random, site: Site, products: list[dict]) -> str:
 def _ld_json(site: Site, products: list[dict], product: dict | None) -> str:
     if product is not None:
         data = {"@context": "https://schema.org", "@type": "Product", "sku": product["sku"], "name": product["name"],
-                "image": [f"https://www.fernhill-supply.example/img/p/{product['sku']}-{w}.webp" for w in (400, 800, 1600)],
+                "image": [f"https://www.fernhill-supply.example/img/p/{product['sku']}-{w}.webp"
+                          for w in (400, 800, 1600)],
                 "offers": {"@type": "Offer", "priceCurrency": "EUR", "price": product["price"],
                            "availability": "https://schema.org/InStock"},
                 "aggregateRating": {"@type": "AggregateRating", "ratingValue": product["rating"],
@@ -380,8 +384,8 @@ def _ld_json(site: Site, products: list[dict], product: dict | None) -> str:
     else:
         data = {"@context": "https://schema.org", "@type": "ItemList",
                 "itemListElement": [{"@type": "ListItem", "position": i + 1,
-                                     "url": f"https://www.fernhill-supply.example/p/{p['slug']}.html", "name": p["name"]}
-                                    for i, p in enumerate(products)]}
+                                     "url": f"https://www.fernhill-supply.example/p/{p['slug']}.html",
+                                     "name": p["name"]} for i, p in enumerate(products)]}
     return '<script type="application/ld+json">' + json.dumps(data, indent=1) + "</script>"
 
 
@@ -446,8 +450,8 @@ def page(site: Site, index: int) -> tuple[str, str]:
     if kind in ("cart", "checkout"):
         total = sum(p["price"] for p in grid)
         event = "begin_checkout" if kind == "checkout" else "view_cart"
-        rows = "".join(f'<tr><td>{p["name"]}</td><td><input type="number" name="qty[{p["sku"]}]" value="1" min="0"></td>'
-                       f'<td>&euro;{p["price"]:.2f}</td></tr>' for p in grid)
+        rows = "".join(f'<tr><td>{p["name"]}</td><td><input type="number" name="qty[{p["sku"]}]" value="1" min="0">'
+                       f'</td><td>&euro;{p["price"]:.2f}</td></tr>' for p in grid)
         body.append(f"""<form id="{kind}-form" class="{kind}" action="/{kind}" method="post"><table>{rows}</table>
 <label>Email <input type="email" name="email" required></label>
 <button type="submit" class="btn btn-primary">Continue</button></form>
@@ -464,7 +468,8 @@ def page(site: Site, index: int) -> tuple[str, str]:
     body.append("</main>")
     body.append(_footer(rng))
     body.append(_state(rng, site, grid[:12]))
-    body.append('<script src="/assets/js/lib/runtime.js" defer></script><script src="/assets/js/app/main.js" defer></script>')
+    body.append('<script src="/assets/js/lib/runtime.js" defer></script>'
+                '<script src="/assets/js/app/main.js" defer></script>')
     if "linkedin" in vendors:
         body.append(linkedin_body(site))
     if "bloomreach" in vendors:
@@ -481,9 +486,13 @@ def page(site: Site, index: int) -> tuple[str, str]:
         body.append(klaviyo_body(site))
     text = ('<!DOCTYPE html>\n<html lang="en">\n<head>\n' + "\n".join(head) + "\n</head>\n<body data-page-type=\""
             + kind + '">\n' + "\n".join(b for b in body if b) + "\n</body>\n</html>\n")
-    folder = {"category": "c", "product": "p", "journal": "journal"}.get(kind, "")
-    name = "index.html" if kind == "home" else f"{(product or grid[0])['slug'] if kind != 'journal' else 'post'}-{index}.html"
-    return (f"pages/{folder}/{name}" if folder else f"pages/{kind}-{index}.html" if kind != "home" else "pages/index.html"), text
+    if kind == "home":
+        return "pages/index.html", text
+    if kind in ("cart", "checkout", "search"):
+        return f"pages/{kind}-{index}.html", text
+    if kind == "journal":
+        return f"pages/journal/post-{index}.html", text
+    return f"pages/{kind[0]}/{(product or grid[0])['slug']}-{index}.html", text
 
 
 # --- templates ----------------------------------------------------------------------------
@@ -492,8 +501,8 @@ def template(site: Site, index: int) -> tuple[str, str]:
     """(relative path, source) of a Jinja, Liquid or PHP layout or partial."""
     rng = random.Random(f"{site.seed}:template:{index}")
     dialect = ("jinja", "liquid", "php")[index % 3]
-    filler = "\n".join(f'<section class="t-{rng.choice(WORDS)}"><h2>{sentence(rng, 4)[:-1]}</h2><p>{paragraph(rng)}</p></section>'
-                       for _ in range(rng.randint(8, 16)))
+    filler = "\n".join(f'<section class="t-{rng.choice(WORDS)}"><h2>{sentence(rng, 4)[:-1]}</h2>'
+                       f'<p>{paragraph(rng)}</p></section>' for _ in range(rng.randint(8, 16)))
     css = f"<style>{_css(rng, rng.randint(80, 160))}</style>"
     sprite = _sprite(rng, rng.randint(20, 40))
     if dialect == "jinja":
@@ -671,9 +680,10 @@ REGEXES = [r"/^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}$/i", r"/\s+/g", r"/^\s+|\s+
            r"/^(?:[a-z+]+:)?\/\//i", r"/\{\{\s*([\w.]+)\s*\}\}/g", r"/^#?([a-f\d]{2})([a-f\d]{2})([a-f\d]{2})$/i",
            r"/(\d)(?=(\d{3})+(?!\d))/g", r"/^[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?$/i", r"/[\u0300-\u036f]/g",
            r"/^data-(.+)$/", r"/([A-Z])/g", r"/-([a-z])/g", r"/^(\d{4})-(\d{2})-(\d{2})T/", r"/\r\n?|\n/g"]
-MESSAGES = ["Invalid argument", "Expected a function", "Cannot read property of undefined", "Maximum call stack exceeded",
-            "Unexpected token", "Request failed with status code ", "Network Error", "timeout of %d ms exceeded",
-            "Invalid hook call", "Objects are not valid as a child", "Cannot convert undefined or null to object"]
+MESSAGES = ["Invalid argument", "Expected a function", "Cannot read property of undefined",
+            "Maximum call stack exceeded", "Unexpected token", "Request failed with status code ", "Network Error",
+            "timeout of %d ms exceeded", "Invalid hook call", "Objects are not valid as a child",
+            "Cannot convert undefined or null to object"]
 # Library vocabulary that says "track" or "analytics" without being a pixel.
 LOOKALIKES = ["trackBy", "audioTracks", "trackingNumber", "trackPointer", "analyticsConsent", "webAnalyticsOptOut",
               "trackEvent", "scrollTrack", "analytics", "track", "tracking", "trackIndex", "textTrack"]
@@ -778,7 +788,8 @@ def bundle(site: Site, index: int, size: int, lookalikes: bool, click_ids: bool,
     gen = Minified(rng, lookalikes)
     name = rng.choice(["vendors", "framework", "ui-kit", "charts", "editor", "maps", "i18n", "polyfills", "carousel",
                        "forms", "media", "search-ui", "state", "router", "icons"])
-    out = [f"/*! {name} v{rng.randint(1, 9)}.{rng.randint(0, 30)}.{rng.randint(0, 9)} | (c) {name} contributors | MIT License */\n"
+    version = f"{rng.randint(1, 9)}.{rng.randint(0, 30)}.{rng.randint(0, 9)}"
+    out = [f"/*! {name} v{version} | (c) {name} contributors | MIT License */\n"
            f'(self.webpackChunkshop=self.webpackChunkshop||[]).push([[{index}],{{']
     length = len(out[0])
     module = 0

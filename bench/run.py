@@ -15,11 +15,11 @@ a fresh process:
                  and vendor/) and --max-target-bytes 0 lifts its default 1 MB file limit.
 Then pixelmigrate again on the site at twice the size, to show its memory stays flat.
 
-Figures: wall seconds (and CPU seconds, the steadier figure on a shared machine), MB/s of the
-tree, and peak memory two ways: the process tree's summed proportional set size (PSS,
-sampled every 50 ms: the pool's workers count together, pages they share once) and the
-largest single process's peak RSS (getrusage, exact). Each tool runs under a tiny wrapper
-process so that no figure includes this script's own memory.
+Figures: wall seconds (and CPU seconds of the tool's whole process tree, the steadier figure
+on a shared machine), MB/s of the tree, and peak memory two ways: the process tree's summed
+proportional set size (PSS, sampled every 50 ms: the pool's workers count together, pages
+they share once) and the largest single process's peak RSS (getrusage, exact). Each tool
+runs under a tiny wrapper process so that no figure includes this script's own memory.
 """
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 SEMGREP_VENV = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "pixelmigrate-bench" / "semgrep-venv"
 SAMPLE_S = 0.05
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 # Offline: without this even `semgrep --version` waits a minute and more for its version check.
 SEMGREP_ENV = {**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
 
@@ -102,31 +103,44 @@ def _memory_kib(pid: int) -> int:
     return 0
 
 
-def _tree_kib(root: int) -> int:
-    """Summed memory of root's descendants (not root: it is the wrapper)."""
+def _cpu_s(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(b")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+
+def _sample_tree(root: int, cpu: dict[int, float]) -> int:
+    """Summed memory of root's descendants (not root: it is the wrapper); records each one's
+    CPU seconds so far in cpu."""
     total, stack = 0, _children(root)
     while stack:
         pid = stack.pop()
         total += _memory_kib(pid)
+        cpu[pid] = max(cpu.get(pid, 0.0), _cpu_s(pid))
         stack.extend(_children(pid))
     return total
 
 
-def measure(argv: list[str], cwd: Path | None = None, env: dict | None = None) -> tuple[Run, str]:
-    """Run argv under the wrapper; its figures and its stderr."""
+def measure(argv: list[str], cwd: Path | None = None, env: dict | None = None) -> Run:
+    """Run argv under the wrapper and return what it cost."""
     with tempfile.TemporaryDirectory(prefix="pm-bench-") as scratch:
         report = Path(scratch) / "report.json"
         errors = Path(scratch) / "stderr"
         wrapper = subprocess.Popen([sys.executable, "-c", WRAPPER, str(report), str(errors), *argv], cwd=cwd, env=env)
         peak = 0
+        cpu: dict[int, float] = {}
         stop = threading.Event()
 
         def sample() -> None:
             nonlocal peak
             if not os.path.isdir(f"/proc/{wrapper.pid}/task"):
-                return  # not Linux: the getrusage figure only
+                return  # not Linux: the getrusage figures only
             while not stop.is_set():
-                peak = max(peak, _tree_kib(wrapper.pid))
+                peak = max(peak, _sample_tree(wrapper.pid, cpu))
                 stop.wait(SAMPLE_S)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -135,10 +149,12 @@ def measure(argv: list[str], cwd: Path | None = None, env: dict | None = None) -
         stop.set()
         sampler.join()
         figures = json.loads(report.read_text())
-        stderr = errors.read_text(errors="replace") if errors.exists() else ""
-    if figures["code"] != 0:
-        raise SystemExit(f"{argv[0]} failed (exit {figures['code']}):\n{stderr[-2000:]}")
-    return Run(figures["wall"], figures["cpu"], peak / 1024, figures["maxrss_kib"] / 1024), stderr
+        if figures["code"] != 0:
+            stderr = errors.read_text(errors="replace") if errors.exists() else ""
+            raise SystemExit(f"{argv[0]} failed (exit {figures['code']}):\n{stderr[-2000:]}")
+    # getrusage misses descendants nobody waited for (Chromium's renderers when the browser is
+    # killed); sampling misses a process's last 50 ms. The larger is the nearer.
+    return Run(figures["wall"], max(figures["cpu"], sum(cpu.values())), peak / 1024, figures["maxrss_kib"] / 1024)
 
 
 # --- the tools -------------------------------------------------------------------------------
@@ -151,7 +167,7 @@ def pixelmigrate_argv() -> tuple[list[str], dict]:
     return [sys.executable, "-m", "scanner.cli"], {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
-def semgrep_binary(quiet: bool = False) -> Path | None:
+def semgrep_binary() -> Path | None:
     """semgrep in the throwaway virtualenv, installed there on first use; None if impossible."""
     binary = SEMGREP_VENV / "bin" / "semgrep"
     if binary.exists():
@@ -170,7 +186,8 @@ def semgrep_binary(quiet: bool = False) -> Path | None:
 
 
 def semgrep_argv(binary: Path, output: Path) -> list[str]:
-    return [str(binary), "scan", "--metrics=off", "--disable-version-check", "--config", str(BENCH / "semgrep_rules.yaml"),
+    return [str(binary), "scan", "--metrics=off", "--disable-version-check",
+            "--config", str(BENCH / "semgrep_rules.yaml"),
             "--no-git-ignore", "--jobs", "2", "--max-target-bytes", "0", "--json", "-o", str(output), "."]
 
 
@@ -181,8 +198,8 @@ def generate(out: Path, pages: int, bundles: int, scale: float) -> int:
                     "--bundles", str(bundles), "--scale", str(scale)], check=True, stdout=subprocess.DEVNULL)
     # Semgrep's built-in ignore list (used when a tree has no .semgrepignore) skips *.min.js.
     (out / ".semgrepignore").write_text("")
-    size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
-    files = sum(1 for f in out.rglob("*") if f.is_file())
+    sizes = [f.stat().st_size for f in out.rglob("*") if f.is_file()]
+    size, files = sum(sizes), len(sizes)
     print(f"generated {out}: {files} files, {size / 1e6:.1f} MB in {time.perf_counter() - started:.1f} s", flush=True)
     return size
 
@@ -190,10 +207,9 @@ def generate(out: Path, pages: int, bundles: int, scale: float) -> int:
 # --- reporting -------------------------------------------------------------------------------
 
 def _median(runs: list[Run]) -> Run:
-    ordered = sorted(runs, key=lambda r: r.wall)
-    middle = ordered[len(ordered) // 2]
-    return Run(middle.wall, statistics.median(r.cpu for r in runs), max(r.peak_pss_mb for r in runs),
-               max(r.max_rss_mb for r in runs))
+    """Median times; the highest memory any run reached."""
+    return Run(statistics.median(r.wall for r in runs), statistics.median(r.cpu for r in runs),
+               max(r.peak_pss_mb for r in runs), max(r.max_rss_mb for r in runs))
 
 
 def _table(rows: list[tuple[str, list[Run]]], size: int, reference: str) -> str:
@@ -268,24 +284,26 @@ def main(argv: list[str] | None = None) -> int:
         rows: list[tuple[str, list[Run]]] = [("read all bytes (floor)", []), ("pixelmigrate scan", [])]
         if binary is not None:
             rows.append(("semgrep (same files)", []))
-            print(f"semgrep {subprocess.run([str(binary), '--version'], capture_output=True, text=True, env=SEMGREP_ENV).stdout.strip()}, "
-                  f"rules {BENCH / 'semgrep_rules.yaml'}", flush=True)
+            version = subprocess.run([str(binary), "--version"], capture_output=True, text=True, env=SEMGREP_ENV)
+            print(f"semgrep {version.stdout.strip()}, rules {BENCH / 'semgrep_rules.yaml'}", flush=True)
         runs = dict(rows)
         # Interleaved, so a burst of other load on the machine spreads over every tool.
         for i in range(max(args.repeat, args.semgrep_repeat if binary else 0)):
             if i < args.repeat:
-                runs["read all bytes (floor)"].append(measure([sys.executable, "-c", READ_ALL, str(site)])[0])
-                run, _ = measure([*pm, "scan", str(site), "-o", str(inventory), *jobs], env=pm_env)
+                runs["read all bytes (floor)"].append(measure([sys.executable, "-c", READ_ALL, str(site)]))
+                run = measure([*pm, "scan", str(site), "-o", str(inventory), *jobs], env=pm_env)
                 runs["pixelmigrate scan"].append(run)
                 print(f"  pixelmigrate run {i + 1}: {run.wall:.2f} s wall, {run.cpu:.1f} s CPU, "
                       f"{run.peak_pss_mb:.0f} MB peak", flush=True)
             if binary is not None and i < args.semgrep_repeat:
-                run, _ = measure(semgrep_argv(binary, semgrep_out), cwd=site, env=SEMGREP_ENV)
+                run = measure(semgrep_argv(binary, semgrep_out), cwd=site, env=SEMGREP_ENV)
                 runs["semgrep (same files)"].append(run)
-                print(f"  semgrep run {i + 1}: {run.wall:.1f} s wall, {run.cpu:.1f} s CPU, {run.peak_pss_mb:.0f} MB peak",
+                print(f"  semgrep run {i + 1}: {run.wall:.1f} s wall, {run.cpu:.1f} s CPU, "
+                      f"{run.peak_pss_mb:.0f} MB peak",
                       flush=True)
         print()
-        print(f"site: {args.pages} pages x {args.scale:g}, {args.bundles} bundles x {args.scale:g}, {size / 1e6:.1f} MB")
+        print(f"site: {args.pages} pages x {args.scale:g}, {args.bundles} bundles x {args.scale:g}, "
+              f"{size / 1e6:.1f} MB")
         print(_table(rows, size, "pixelmigrate scan"))
         print()
         print(pixelmigrate_counts(inventory))
@@ -305,9 +323,9 @@ def main(argv: list[str] | None = None) -> int:
             double = work / "site-2x"
             double_size = generate(double, args.pages, args.bundles, args.scale * 2)
             double_runs = []
-            for i in range(args.repeat):
-                run, _ = measure([*pm, "scan", str(double), "-o", str(work / "inventory-2x.json"), *jobs], env=pm_env)
-                double_runs.append(run)
+            for _ in range(args.repeat):
+                double_runs.append(measure([*pm, "scan", str(double), "-o", str(work / "inventory-2x.json"), *jobs],
+                                           env=pm_env))
             d = _median(double_runs)
             print()
             print(f"{'site':<10} {'MB':>7} {'wall s':>8} {'MB/s':>7} {'peak MB':>8} {'max proc MB':>11}")
