@@ -21,7 +21,7 @@ from scanner.crawl.frontier import (USER_AGENT, Scope, dropped_params, fetch_rob
 from scanner.crawl.instrument import init_script
 from scanner.crawl.network import LOCAL_HOSTS, Policy, Router, resolver_rules, vendor_hosts
 from scanner.crawl.store import Store, StoredPage
-from scanner.crawl.visit import Visit, VisitPlan, visit_page
+from scanner.crawl.visit import Visit, VisitPlan, first_line, visit_page
 from scanner.model import CookieFinding, Diagnostic, Finding, Level, PageRecord
 
 Progress = Callable[[int, int, str], None]
@@ -54,14 +54,17 @@ class CrawlResult:
     diagnostics: tuple[Diagnostic, ...]
 
 
-class _Contexts:
-    """One worker's browser contexts: `plain` never accepts consent; `consented` does."""
+class _Tabs:
+    """One worker's browser contexts, each with one tab reused from visit to visit (a new
+    tab per page costs more than the visit of a small page): `plain` never accepts consent;
+    `consented` does."""
 
     def __init__(self, browser, script: str, router: Router):
         self.browser = browser
         self.script = script
         self.router = router
         self.contexts: dict[str, object] = {}
+        self.tabs: dict[str, object] = {}
         self.cookies: dict[str, set] = {}
 
     async def get(self, kind: str):
@@ -72,21 +75,35 @@ class _Contexts:
             await context.route("**/*", self.router.handle)
             self.contexts[kind] = context
             self.cookies[kind] = set()
-        return self.contexts[kind]
+        tab = self.tabs.get(kind)
+        if tab is None or tab.is_closed():
+            tab = self.tabs[kind] = await self.contexts[kind].new_page()
+        return tab
+
+    async def replace_tab(self, kind: str) -> None:
+        """Close a crashed tab; the context and its jar stay."""
+        tab = self.tabs.pop(kind, None)
+        if tab is not None:
+            await _quietly(tab.close())
 
     async def discard(self, kind: str) -> None:
         """Drop a context that may hold a stuck renderer; the next page gets a fresh one."""
+        self.tabs.pop(kind, None)
         context = self.contexts.pop(kind, None)
         self.cookies.pop(kind, None)
         if context is not None:
-            try:
-                await asyncio.wait_for(context.close(), timeout=5)
-            except (PlaywrightError, asyncio.TimeoutError):
-                pass
+            await _quietly(context.close())
 
     async def close(self) -> None:
         for kind in list(self.contexts):
             await self.discard(kind)
+
+
+async def _quietly(closing) -> None:
+    try:
+        await asyncio.wait_for(closing, timeout=5)
+    except (PlaywrightError, asyncio.TimeoutError):
+        pass
 
 
 @dataclass
@@ -164,23 +181,31 @@ class Crawler:
         state.done += 1
 
     # ---- one page ---------------------------------------------------------------------------
-    async def _visit(self, contexts: _Contexts, kind: str, url: str) -> Visit:
-        context = await contexts.get(kind)
-        visit = await visit_page(context, contexts.router, url, self.settings.plan,
-                                 accept_consent=kind == "consented", known_cookies=contexts.cookies[kind])
+    async def _visit(self, tabs: _Tabs, kind: str, url: str) -> Visit:
+        try:
+            tab = await tabs.get(kind)
+        except PlaywrightError as exc:
+            visit = Visit(url, status="error", error=first_line(exc))
+            visit.warn(f"cannot open a tab: {visit.error}", Level.ERROR)
+            await tabs.discard(kind)
+            return visit
+        visit = await visit_page(tab, tabs.router, url, self.settings.plan,
+                                 accept_consent=kind == "consented", known_cookies=tabs.cookies[kind])
         if visit.hung:
-            await contexts.discard(kind)
+            await tabs.discard(kind)
+        elif visit.crashed:
+            await tabs.replace_tab(kind)
         return visit
 
-    async def _page(self, contexts: _Contexts, url: str, depth: int) -> StoredPage:
-        plain = await self._visit(contexts, "plain", url)
+    async def _page(self, tabs: _Tabs, url: str, depth: int) -> StoredPage:
+        plain = await self._visit(tabs, "plain", url)
         findings = visit_findings(plain, self.catalog, self.site)
         diagnostics = list(plain.diagnostics)
         links = list(plain.links) + plain.net.blocked_navigations
         banner = plain.banner
         if self.settings.consent and plain.analysed and (banner or self.state.site_has_banner):
             self.state.site_has_banner = True
-            consented = await self._visit(contexts, "consented", url)
+            consented = await self._visit(tabs, "consented", url)
             findings = merge_consent(findings, visit_findings(consented, self.catalog, self.site))
             diagnostics.extend(d for d in consented.diagnostics if d not in diagnostics)
             banner = banner or consented.banner
@@ -200,12 +225,12 @@ class Crawler:
         return StoredPage(self._relative(url), depth, record, (),
                           (Diagnostic(Level.ERROR, self.site.page_url(url), message),), ())
 
-    async def _worker(self, contexts: _Contexts) -> None:
+    async def _worker(self, tabs: _Tabs) -> None:
         while True:
             url, depth = await self.queue.get()
             try:
                 try:
-                    page = await self._page(contexts, url, depth)
+                    page = await self._page(tabs, url, depth)
                 except Exception as exc:  # one page's failure must not end the crawl
                     page = self._failed(url, depth, exc)
                 if self.store:
@@ -236,10 +261,9 @@ class Crawler:
             try:
                 browser = await playwright.chromium.launch(executable_path=browser_path, headless=True, args=args)
             except PlaywrightError as exc:
-                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-                raise CrawlError(f"cannot start the browser {browser_path}: {first}") from None
+                raise CrawlError(f"cannot start the browser {browser_path}: {first_line(exc)}") from None
             router = Router(policy)
-            pools = [_Contexts(browser, script, router) for _ in range(max(1, settings.concurrency))]
+            pools = [_Tabs(browser, script, router) for _ in range(max(1, settings.concurrency))]
             workers = [asyncio.create_task(self._worker(pool)) for pool in pools]
             try:
                 await self._until_done(workers)

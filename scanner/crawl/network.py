@@ -131,11 +131,10 @@ class PageNetwork:
     blocked_navigations: list[str] = field(default_factory=list)
     pending: list[asyncio.Future] = field(default_factory=list)
 
-    def watch(self, page) -> None:
-        page.on("request", self._started)
-        page.on("requestfinished", self._ended)
-        page.on("requestfailed", self._ended)
-        page.on("response", self._response)
+    def listeners(self) -> list[tuple[str, object]]:
+        """The page events this network listens to, for the tab to attach and later detach."""
+        return [("request", self._started), ("requestfinished", self._ended), ("requestfailed", self._ended),
+                ("response", self._response)]
 
     def _started(self, request) -> None:
         self.in_flight[request] = asyncio.get_running_loop().time()

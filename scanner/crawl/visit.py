@@ -21,6 +21,7 @@ from scanner.model import Diagnostic, Level, Trigger, TriggerKind
 _LINKS = "() => Array.from(document.querySelectorAll('a[href], area[href]'), a => a.href).slice(0, 5000)"
 _DRAIN = "() => window.__pm ? window.__pm.drain() : null"
 _QUIET = "ms => window.__pm ? window.__pm.quiet(ms) : 0"
+_FORGET_TAB = "() => { try { sessionStorage.clear(); } catch (e) {} window.name = ''; }"
 _NEXT_FRAME = "() => new Promise(resolve => requestAnimationFrame(() => resolve()))"
 _QUIET_NETWORK_MS = 50
 _ACTION_WAIT_MS = 1000
@@ -78,7 +79,7 @@ class Visit:
         return isinstance(self.status, int) and self.status < 400
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
 
@@ -108,7 +109,7 @@ async def _load(page, visit: Visit, plan: VisitPlan) -> bool:
             visit.links = await page.evaluate(_LINKS)
         return False
     except PlaywrightError as exc:
-        visit.status, visit.error = "error", _first_line(exc)
+        visit.status, visit.error = "error", first_line(exc)
         visit.warn(f"cannot load: {visit.error}", Level.ERROR)
         return False
     visit.status = response.status if response is not None else visit.status
@@ -180,10 +181,13 @@ async def _run(page, visit: Visit, plan: VisitPlan, accept_consent: bool) -> Non
     visit.links = await page.evaluate(_LINKS)
 
 
-def _watch(page, visit: Visit) -> None:
+def _watch(page, visit: Visit) -> list[tuple[str, object]]:
+    """Listen to the tab for this visit; returns the listeners, to detach when it ends."""
     def on_dialog(dialog) -> None:
-        visit.warn(f"dismissed a dialog ({dialog.type})", Level.INFO)
-        asyncio.ensure_future(dialog.dismiss())
+        # Dismissing "leave this page?" would keep the tab on it; every other dialog is dismissed.
+        leaving = dialog.type == "beforeunload"
+        visit.warn(f"{'accepted' if leaving else 'dismissed'} a dialog ({dialog.type})", Level.INFO)
+        asyncio.ensure_future(dialog.accept() if leaving else dialog.dismiss())
 
     def on_download(download) -> None:
         visit.warn(f"cancelled a download of {download.url}", Level.INFO)
@@ -196,26 +200,29 @@ def _watch(page, visit: Visit) -> None:
         visit.crashed = True
         visit.warn("the tab crashed", Level.ERROR)
 
-    page.on("dialog", on_dialog)
-    page.on("download", on_download)
-    page.on("popup", on_popup)
-    page.on("crash", on_crash)
-    visit.net.watch(page)
+    listeners = [("dialog", on_dialog), ("download", on_download), ("popup", on_popup), ("crash", on_crash),
+                 *visit.net.listeners()]
+    for event, handler in listeners:
+        page.on(event, handler)
+    return listeners
 
 
-async def visit_page(context, router: Router, url: str, plan: VisitPlan, accept_consent: bool,
+async def _leave(page) -> None:
+    """Leave the page so the tab can take the next visit as a new tab would: the site's
+    sessionStorage and window.name survive navigations within one tab, so they are cleared;
+    the blank page makes the site's unload handlers run now, inside this visit."""
+    await page.evaluate(_FORGET_TAB)
+    await page.goto("about:blank")
+
+
+async def visit_page(page, router: Router, url: str, plan: VisitPlan, accept_consent: bool,
                      known_cookies: set[tuple[str, str, str]]) -> Visit:
-    """Visit url in context. known_cookies (name, domain, path) is the context's jar before;
-    it is updated, and the visit's jar holds what is new."""
+    """Visit url in page, a tab reused from visit to visit. known_cookies (name, domain,
+    path) is the context's jar before; it is updated, and the visit's jar holds what is new.
+    A visit that leaves the tab unusable says so with hung or crashed."""
     visit = Visit(url)
-    try:
-        page = await context.new_page()
-    except PlaywrightError as exc:
-        visit.status, visit.error = "error", _first_line(exc)
-        visit.warn(f"cannot open a tab: {visit.error}", Level.ERROR)
-        return visit
     router.pages[page] = visit.net
-    _watch(page, visit)
+    listeners = _watch(page, visit)
     try:
         await asyncio.wait_for(_run(page, visit, plan, accept_consent), timeout=plan.hard_limit_s)
     except asyncio.TimeoutError:
@@ -223,11 +230,11 @@ async def visit_page(context, router: Router, url: str, plan: VisitPlan, accept_
         visit.status = visit.status if visit.status is not None else "timeout"
         visit.warn(f"stopped after {plan.hard_limit_s:g} s; what it did so far is kept")
     except PlaywrightError as exc:
-        visit.error = _first_line(exc)
+        visit.error = first_line(exc)
         visit.status = "error" if visit.status is None or visit.crashed else visit.status
         visit.warn(f"visit failed: {visit.error}", Level.ERROR)
     try:
-        jar = await asyncio.wait_for(context.cookies(), timeout=5)
+        jar = await asyncio.wait_for(page.context.cookies(), timeout=5)
     except (PlaywrightError, asyncio.TimeoutError):
         jar = []
     for cookie in jar:
@@ -235,10 +242,13 @@ async def visit_page(context, router: Router, url: str, plan: VisitPlan, accept_
         if key not in known_cookies:
             known_cookies.add(key)
             visit.jar.append(cookie)
-    try:
-        await asyncio.wait_for(visit.net.finish(), timeout=5)
-        await asyncio.wait_for(page.close(), timeout=5)
-    except (PlaywrightError, asyncio.TimeoutError):
-        visit.hung = True
+    if not (visit.hung or visit.crashed):
+        try:
+            await asyncio.wait_for(_leave(page), timeout=5)
+            await asyncio.wait_for(visit.net.finish(), timeout=5)
+        except (PlaywrightError, asyncio.TimeoutError):
+            visit.hung = True
     router.pages.pop(page, None)
+    for event, handler in listeners:
+        page.remove_listener(event, handler)
     return visit
