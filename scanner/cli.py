@@ -20,6 +20,7 @@ from scanner.catalog import Catalog, CatalogError, default_catalog, load_catalog
 from scanner.crawl import CrawlError, CrawlOptions, crawl as crawl_site
 from scanner.inventory import Inventory, InventoryError, build_inventory, load_inventory, merge_inventories
 from scanner.model import EventFinding, FileResult
+from scanner.shard import Shard
 from scanner.report.audit_text import format_audit_json, format_audit_text
 from scanner.report.csv_report import format_csv
 from scanner.report.html import format_html
@@ -81,7 +82,7 @@ def _catalog(catalog_dir: str | None) -> Catalog:
         raise RunError(f"vendor catalog: {exc}") from None
 
 
-def _shard(value: str | None) -> tuple[int, int] | None:
+def _shard(value: str | None) -> Shard | None:
     if value is None:
         return None
     try:
@@ -101,7 +102,7 @@ def _progress(total: int):
 
 
 def static_results(path: Path, options: WalkOptions, catalog: Catalog, workers: int | None,
-                   shard: tuple[int, int] | None) -> Iterator[FileResult]:
+                   shard: Shard | None) -> Iterator[FileResult]:
     """The static scan's FileResults, with a progress bar on a terminal."""
     bar = None
 
@@ -122,7 +123,7 @@ def static_results(path: Path, options: WalkOptions, catalog: Catalog, workers: 
 
 
 def static_inventory(path: Path, options: WalkOptions, catalog: Catalog, workers: int | None,
-                     shard: tuple[int, int] | None, keep_raw: bool = False) -> Inventory:
+                     shard: Shard | None, keep_raw: bool = False) -> Inventory:
     return build_inventory(static_results(path, options, catalog, workers, shard), catalog, keep_raw=keep_raw)
 
 
@@ -226,16 +227,19 @@ def _trigger_selectors(results: list[FileResult]) -> tuple[str, ...]:
 @click.option("--state", default=None, metavar="FILE",
               help="SQLite file the crawl is saved to (default: beside the output file).")
 @click.option("--resume", is_flag=True, help="Continue the crawl saved in the state file.")
+@click.option("--shard", metavar="K/N", default=None,
+              help="Visit only part K of N of the pages (and scan part K of the source), for `merge`.")
 @click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False), default=None)
 def crawl(target, output, source_path, runtime_only, max_pages, max_depth, include_url, exclude_url, concurrency, page_timeout,
           no_interact, no_consent, allow_vendor_traffic, load_media, ignore_robots, browser_path, state, resume,
-          catalog_dir) -> int:
+          shard, catalog_dir) -> int:
     """Crawl a URL, or a directory of built HTML served on 127.0.0.1, in headless Chromium."""
     catalog = _catalog(catalog_dir)
     started = time.perf_counter()
+    part = _shard(shard)
     if source_path is None and not runtime_only and Path(target).is_dir():
         source_path = Path(target)
-    results = list(static_results(source_path, WalkOptions(), catalog, None, None)) \
+    results = list(static_results(source_path, WalkOptions(), catalog, None, part)) \
         if source_path and not runtime_only else []
     if state is None and output != "-":
         state = f"{output}.crawl.sqlite"
@@ -245,19 +249,19 @@ def crawl(target, output, source_path, runtime_only, max_pages, max_depth, inclu
         max_pages=max_pages, max_depth=max_depth, include=tuple(include_url), exclude=tuple(exclude_url),
         concurrency=concurrency, page_timeout_s=page_timeout, interact=not no_interact, consent=not no_consent,
         allow_vendor_traffic=allow_vendor_traffic, browser_path=browser_path, resume_db=state, resume=resume,
-        block_media=not load_media, obey_robots=not ignore_robots, selectors=_trigger_selectors(results))
+        block_media=not load_media, obey_robots=not ignore_robots, selectors=_trigger_selectors(results), shard=part)
     try:
         crawled = _crawl_findings(target, options, catalog)
     except CrawlError as exc:
         if not results:
             raise RunError(str(exc)) from None
         # The static half still stands: write it, say what is missing, exit as a run error.
-        inventory = build_inventory(results, catalog)
+        inventory = build_inventory(results, catalog, keep_raw=part is not None)
         write_output(inventory.dumps(), output)
         click.echo(f"pixelmigrate: error: {exc}; wrote the static scan only", err=True)
         return EXIT_ERROR
     inventory = build_inventory(results, catalog, pages=crawled.pages, extra_findings=crawled.findings,
-                                extra_diagnostics=crawled.diagnostics)
+                                extra_diagnostics=crawled.diagnostics, keep_raw=part is not None)
     write_output(inventory.dumps(), output)
     click.echo(format_summary(inventory, time.perf_counter() - started, output), err=True)
     return EXIT_CLEAN
@@ -284,7 +288,7 @@ def _read_inventory(path: str) -> Inventory:
 @click.option("-o", "--output", default="-", show_default=True, metavar="FILE")
 @click.option("--catalog", "catalog_dir", type=click.Path(file_okay=False), default=None)
 def merge(inventories: tuple[str, ...], output: str, catalog_dir: str | None) -> None:
-    """Merge sharded scans (`scan --shard K/N`) into one inventory."""
+    """Merge sharded scans and crawls (`--shard K/N`) into one inventory."""
     catalog = _catalog(catalog_dir)
     parts = [_read_inventory(path) for path in inventories]
     try:

@@ -214,6 +214,11 @@ def _event_key(f: EventFinding, account: str | None) -> tuple:
     return (f.vendor, account, f.name, f.active, f.trigger, f.params, f.name_is_expr)
 
 
+def _finding_order(f: EventFinding) -> tuple:
+    where = f.location
+    return (where.path, where.start, where.line, where.column, f.page or "", f.vendor, f.name, f.trigger.kind.value)
+
+
 def _merge_events(event_findings: list[EventFinding], resolver: _AccountResolver) -> list[Event]:
     """Static events group by their whole shape. A runtime event joins a static event of the
     same vendor and name whose account agrees (or is unknown statically), preferring the same
@@ -221,7 +226,8 @@ def _merge_events(event_findings: list[EventFinding], resolver: _AccountResolver
     params seen first (values differ from page to page)."""
     groups: dict[tuple, list[EventFinding]] = defaultdict(list)
     runtime: list[tuple[EventFinding, str | None]] = []
-    for f in event_findings:
+    # Joins take the first candidate: sorted, merged shards give what one run gives.
+    for f in sorted(event_findings, key=_finding_order):
         account = resolver.resolve(f)[0]
         if f.source == Source.RUNTIME:
             runtime.append((f, account))
@@ -233,7 +239,7 @@ def _merge_events(event_findings: list[EventFinding], resolver: _AccountResolver
         if active and not name_is_expr:
             by_name[(vendor, name)].append(key)
     runtime_only: dict[tuple, tuple] = {}
-    for f, account in sorted(runtime, key=lambda item: (item[0].page or "", item[0].location)):
+    for f, account in sorted(runtime, key=lambda item: (item[0].page or "", _finding_order(item[0]))):
         candidates = [k for k in by_name.get((f.vendor, f.name), []) if k[1] in (account, None)]
         same_kind = [k for k in candidates if k[4].kind == f.trigger.kind]
         target = same_kind[0] if same_kind else (candidates[0] if len(candidates) == 1 else None)

@@ -13,7 +13,7 @@ from scanner.catalog import default_catalog
 from scanner.crawl import BrowserNotFound, CrawlOptions, crawl, find_browser
 from scanner.crawl.calls import decode_call
 from scanner.crawl.cookies import value_shape
-from scanner.crawl.frontier import dropped_params, normalise_url
+from scanner.crawl.frontier import dropped_params, normalise_url, page_links
 from scanner.crawl.network import body_param_sets, hosts_in_pattern, vendor_hosts
 from scanner.crawl.server import DirectoryHandler, serve_directory
 from scanner.model import (CookieFinding, CookieRole, EventFinding, Expr, Level, PixelFinding, Source, Storage,
@@ -410,6 +410,18 @@ def test_normalise_url_keeps_loops_out_of_the_frontier():
         "http://shop.example/a?a=1&b=2"
     assert normalise_url("https://shop.example?ref=home&ttclid=1", drop) == "https://shop.example/"
     assert normalise_url("mailto:someone@shop.example", drop) is None
+
+
+def test_page_links_reads_served_html_with_its_base(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.html").write_bytes(
+        b'<html><head><base href="/shop/"></head><body><a href="cart.html">Cart</a>'
+        b'<map><area href="../help.html?x=1&amp;y=2"></map><a name="no-href">x</a><A HREF=" /upper.html ">'
+        b'\xff broken <a href="trail.html"')
+    with serve_directory(tmp_path) as base:
+        assert page_links(base + "/docs/a.html", 5) == [
+            base + "/shop/cart.html", base + "/help.html?x=1&y=2", base + "/upper.html"]
+        assert page_links(base + "/missing.html", 5) == []
 
 
 def test_vendor_hosts_come_from_catalog_patterns():

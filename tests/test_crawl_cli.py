@@ -58,3 +58,25 @@ def test_no_browser_is_one_line_and_exit_2_but_the_static_half_is_written(tmp_pa
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "wrote the static scan only" in lines[0], proc.stderr
     assert json.loads(out.read_text())["pixels"]
+
+
+@pytest.mark.browser
+def test_sharded_crawls_split_the_pages_and_merge_to_the_whole_crawl(chromium, tmp_path):
+    site = ROOT / "fixtures/sites/crawl-consent"
+    whole = tmp_path / "whole.json"
+    proc = run("crawl", str(site), "-o", str(whole))
+    assert proc.returncode == 0, proc.stderr
+    shards = []
+    for k in (1, 2):
+        shard = tmp_path / f"shard{k}.json"
+        proc = run("crawl", str(site), "--shard", f"{k}/2", "-o", str(shard))
+        assert proc.returncode == 0, proc.stderr
+        shards.append(shard)
+    # Each page is visited by one shard; the other only fetched it for its links.
+    assert [[p["url"] for p in json.loads(s.read_text())["pages"]] for s in shards] == [["/"], ["/products.html"]]
+    merged = tmp_path / "merged.json"
+    proc = run("merge", *map(str, shards), "-o", str(merged))
+    assert proc.returncode == 0, proc.stderr
+    one, parts = json.loads(whole.read_text()), json.loads(merged.read_text())
+    for key in ("pixels", "events", "cookies", "pages", "stats"):
+        assert parts[key] == one[key], key

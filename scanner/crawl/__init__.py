@@ -20,6 +20,7 @@ from scanner.crawl.frontier import origin_of
 from scanner.crawl.server import serve_directory
 from scanner.crawl.store import Store
 from scanner.crawl.visit import VisitPlan
+from scanner.shard import Shard
 
 __all__ = ["BrowserNotFound", "CrawlError", "CrawlOptions", "CrawlResult", "crawl", "find_browser"]
 
@@ -53,6 +54,8 @@ class CrawlOptions:
     obey_robots: bool = True
     """robots.txt of remote sites (a local target has none worth asking)."""
     extra_browser_args: tuple[str, ...] = ()
+    shard: Shard | None = None
+    """Visit only part k of n of the pages (`--shard K/N`); the rest are fetched for their links."""
 
 
 def _patterns(values: tuple[str, ...], what: str) -> tuple[re.Pattern, ...]:
@@ -73,7 +76,7 @@ def _settings(options: CrawlOptions) -> CrawlSettings:
         include=_patterns(options.include, "include"), exclude=_patterns(options.exclude, "exclude"),
         concurrency=options.concurrency, plan=plan, consent=options.consent,
         allow_vendor_traffic=options.allow_vendor_traffic, block_media=options.block_media,
-        obey_robots=options.obey_robots, browser_args=tuple(options.extra_browser_args))
+        obey_robots=options.obey_robots, browser_args=tuple(options.extra_browser_args), shard=options.shard)
 
 
 def crawl(target: str, options: CrawlOptions, catalog: Catalog, progress: Progress | None = None) -> CrawlResult:
@@ -88,6 +91,8 @@ def crawl(target: str, options: CrawlOptions, catalog: Catalog, progress: Progre
     # A single file is crawled from inside its directory.
     root, first = (local.parent, "/" + local.name) if local.is_file() else (local, "/")
     store_key = str(local.resolve()) if served_dir else origin_of(target)
+    if options.shard is not None:  # another shard's saved crawl is not this one's
+        store_key += " shard %d/%d" % options.shard
     with contextlib.ExitStack() as stack:
         start = stack.enter_context(serve_directory(root)) + first if served_dir else target
         store = Store(options.resume_db, store_key, options.resume) if options.resume_db else None

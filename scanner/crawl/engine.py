@@ -17,12 +17,13 @@ from scanner.crawl.browser import LAUNCH_ARGS, installed, resolve_browser
 from scanner.crawl.errors import CrawlError
 from scanner.crawl.findings import SiteUrls, merge_consent, visit_findings
 from scanner.crawl.frontier import (USER_AGENT, Scope, dropped_params, fetch_robots, normalise_url, origin_of,
-                                    sitemap_urls)
+                                    page_links, sitemap_urls)
 from scanner.crawl.instrument import init_script
 from scanner.crawl.network import LOCAL_HOSTS, Policy, Router, resolver_rules, vendor_hosts
 from scanner.crawl.store import Store, StoredPage
 from scanner.crawl.visit import Visit, VisitPlan, first_line, visit_page
 from scanner.model import CookieFinding, Diagnostic, Finding, Level, PageRecord
+from scanner.shard import Shard, in_shard
 
 Progress = Callable[[int, int, str], None]
 """progress(pages done, pages known so far, URL just visited)."""
@@ -45,6 +46,8 @@ class CrawlSettings:
     block_media: bool
     obey_robots: bool
     browser_args: tuple[str, ...]
+    shard: Shard | None
+    """Visit only this part of the pages; the others are fetched for their links alone."""
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,9 @@ class Crawler:
 
     def _collect(self, page: StoredPage) -> None:
         state = self.state
+        state.done += 1
+        if page.record is None:
+            return
         for finding in page.findings:
             if isinstance(finding, CookieFinding):
                 key = (finding.name, finding.storage, finding.access, finding.set_by, finding.location)
@@ -178,7 +184,6 @@ class Crawler:
         state.pages.append(page.record)
         state.diagnostics.extend(page.diagnostics)
         state.site_has_banner = state.site_has_banner or page.record.consent_banner is not None
-        state.done += 1
 
     # ---- one page ---------------------------------------------------------------------------
     async def _visit(self, tabs: _Tabs, kind: str, url: str) -> Visit:
@@ -197,7 +202,16 @@ class Crawler:
             await tabs.replace_tab(kind)
         return visit
 
+    def _links_found(self, links, depth: int) -> tuple[str, ...]:
+        """Offer the links to the frontier; the in-scope ones, relative to the origin."""
+        in_scope = {n for link in links if (n := self._offer(link, depth + 1)) is not None}
+        return tuple(sorted(self._relative(n) for n in in_scope))
+
     async def _page(self, tabs: _Tabs, url: str, depth: int) -> StoredPage:
+        shard = self.settings.shard
+        if shard is not None and not in_shard(self._relative(url), shard):
+            links = await asyncio.to_thread(page_links, url, _FETCH_TIMEOUT_S)
+            return StoredPage(self._relative(url), depth, None, (), (), self._links_found(links, depth))
         plain = await self._visit(tabs, "plain", url)
         findings = visit_findings(plain, self.catalog, self.site)
         diagnostics = list(plain.diagnostics)
@@ -209,7 +223,6 @@ class Crawler:
             findings = merge_consent(findings, visit_findings(consented, self.catalog, self.site))
             diagnostics.extend(d for d in consented.diagnostics if d not in diagnostics)
             banner = banner or consented.banner
-        in_scope = {n for link in links if (n := self._offer(link, depth + 1)) is not None}
         moved = plain.final_url not in (None, url)
         record = PageRecord(url=self.site.page_url(url), status=plain.status if plain.status is not None else "error",
                             depth=depth, title=plain.title or None, error=plain.error,
@@ -217,7 +230,7 @@ class Crawler:
                             final_url=self.site.page_url(plain.final_url) if moved else None)
         shown = [Diagnostic(d.level, self.site.page_url(d.path) if d.path else None, d.message) for d in diagnostics]
         return StoredPage(self._relative(url), depth, record, tuple(findings), tuple(shown),
-                          tuple(sorted(self._relative(n) for n in in_scope)))
+                          self._links_found(links, depth))
 
     def _failed(self, url: str, depth: int, exc: Exception) -> StoredPage:
         message = f"internal error: {type(exc).__name__}: {exc}"

@@ -7,6 +7,7 @@ import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from urllib.robotparser import RobotFileParser
 
@@ -74,26 +75,63 @@ class Scope:
         return self.robots is None or self.robots.can_fetch(USER_AGENT, url)
 
 
-def _fetch(url: str, timeout: float) -> tuple[int, bytes]:
-    """(status, body) of a GET; status 0 when the server could not be reached."""
+@dataclass(frozen=True)
+class _Fetched:
+    status: int
+    """0 when the server could not be reached."""
+    body: bytes
+    url: str
+    """Where redirects ended."""
+
+
+def _fetch(url: str, timeout: float) -> _Fetched:
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.read(_FETCH_LIMIT)
+            return _Fetched(response.status, response.read(_FETCH_LIMIT), response.url)
     except urllib.error.HTTPError as exc:
-        return exc.code, b""
+        return _Fetched(exc.code, b"", url)
     except (urllib.error.URLError, OSError, ValueError):
-        return 0, b""
+        return _Fetched(0, b"", url)
+
+
+class _LinkParser(HTMLParser):
+    def __init__(self, base: str):
+        super().__init__(convert_charrefs=True)
+        self.base = base
+        self.based = False
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        href = dict(attrs).get("href")
+        if not href:
+            return
+        if tag == "base" and not self.based:
+            self.base, self.based = urljoin(self.base, href), True
+        elif tag in ("a", "area"):
+            self.links.append(urljoin(self.base, href.strip()))
+
+
+def page_links(url: str, timeout: float) -> list[str]:
+    """The links of a page's HTML as served, without a browser: how a sharded crawl finds
+    the pages behind the ones another shard visits."""
+    fetched = _fetch(url, timeout)
+    if fetched.status != 200:
+        return []
+    parser = _LinkParser(fetched.url)
+    parser.feed(fetched.body.decode("utf-8", "replace"))
+    parser.close()
+    return parser.links
 
 
 def fetch_robots(origin: str, timeout: float) -> RobotFileParser:
     """robots.txt as the standard reads it: 401/403 forbid everything, other failures allow."""
     robots = RobotFileParser(origin + "/robots.txt")
-    status, body = _fetch(origin + "/robots.txt", timeout)
-    if status in (401, 403):
+    fetched = _fetch(origin + "/robots.txt", timeout)
+    if fetched.status in (401, 403):
         robots.disallow_all = True
-    elif status == 200:
-        robots.parse(body.decode("utf-8", "replace").splitlines())
+    elif fetched.status == 200:
+        robots.parse(fetched.body.decode("utf-8", "replace").splitlines())
     else:
         robots.allow_all = True
     return robots
@@ -124,9 +162,9 @@ def sitemap_urls(origin: str, robots: RobotFileParser | None, timeout: float) ->
         if url in seen or origin_of(url) != origin:
             continue
         seen.add(url)
-        status, body = _fetch(url, timeout)
-        if status != 200:
+        fetched = _fetch(url, timeout)
+        if fetched.status != 200:
             continue
-        locs, is_index = _locs(body)
+        locs, is_index = _locs(fetched.body)
         (queue if is_index else pages).extend(locs)
     return pages

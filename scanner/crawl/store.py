@@ -32,7 +32,8 @@ class StoredPage:
     path: str
     """The URL relative to the origin: path and query."""
     depth: int
-    record: PageRecord
+    record: PageRecord | None
+    """None for a page of another shard, fetched for its links alone."""
     findings: tuple[Finding, ...]
     diagnostics: tuple[Diagnostic, ...]
     links: tuple[str, ...]

@@ -6,7 +6,6 @@ one regex pass.
 """
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 import sys
@@ -15,6 +14,7 @@ from typing import Callable, Iterator
 
 from scanner.catalog import Catalog
 from scanner.model import Diagnostic, FileResult, Level
+from scanner.shard import Shard, in_shard
 from scanner.sources.text import SourceText
 from scanner.sources.walk import SkippedFile, SourceFile, WalkOptions, walk
 from scanner.static.context import Fragment, ScanContext, plain_view
@@ -89,7 +89,7 @@ _PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 
 
 def scan_tree(root: Path, walk_options: WalkOptions, catalog: Catalog, workers: int | None = None,
-              shard: tuple[int, int] | None = None,
+              shard: Shard | None = None,
               on_plan: Callable[[int], None] | None = None) -> Iterator[FileResult]:
     """FileResults for every file the walk yields, using every core when the
     tree is large enough. `shard` (k, n) keeps the files whose stable hash falls in part k of n;
@@ -114,9 +114,3 @@ def scan_tree(root: Path, walk_options: WalkOptions, catalog: Catalog, workers: 
     context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
     with context.Pool(workers, initializer=_start_worker, initargs=(catalog,)) as pool:
         yield from pool.imap_unordered(_scan_in_worker, files, chunksize=4)
-
-
-def in_shard(rel: str, shard: tuple[int, int]) -> bool:
-    """Stable across machines and runs: the partition depends on the path alone."""
-    k, n = shard
-    return int(hashlib.sha1(rel.encode("utf-8")).hexdigest()[:8], 16) % n == k - 1
