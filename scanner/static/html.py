@@ -51,12 +51,15 @@ _HANDLER_NAME = re.compile(r"(?:on|@|v-on:|x-on:|on:)([a-z][\w.:|-]*)")
 _TAG_NAME = re.compile(r"<([a-zA-Z][^\t\n\r\f />\x00]*)")
 _ATTRIBUTE = re.compile(r"""(?P<name>[^\s/>][^\s/=>]*)(?:\s*=+\s*(?P<value>"[^"]*"|'[^']*'|(?!['"])[^>\s]*))?""")
 _SCRIPT_END = re.compile(r"</script[\s/>]|</script\Z", re.IGNORECASE)
-_MARKUP = re.compile(r"<[a-zA-Z!]")
 _CSS_IDENT = re.compile(r"-?[_a-zA-Z][\w-]*\Z")
 _CSS_ESCAPE = re.compile(r"([^\w-])")
 _TELLING = ("name", "type")
-_VOID_START_TAG = re.compile(r"""<(?:%s)\b(?:[^>"']|"[^"]*"|'[^']*')*>""" % "|".join(sorted(_VOID)), re.IGNORECASE)
-_HANDLER_ATTRIBUTE = re.compile(r"""[\s"'/](?:on[a-z]|@[a-z]|v-on:|x-on:)""", re.IGNORECASE)
+_MARKUP_TOKEN = re.compile(
+    r"""<!--.*?(?:-->|\Z)"""
+    r"""|<(?P<raw>script|style)\b(?:[^>"']|"[^"]*"|'[^']*')*>.*?(?:</(?P=raw)[\s/>]|\Z)"""
+    r"""|</?(?P<name>[a-zA-Z][^\t\n\r\f />\x00]*)(?:[^>"']|"[^"]*"|'[^']*')*>""",
+    re.IGNORECASE | re.DOTALL)
+_HANDLER_ATTRIBUTE = re.compile(r"""[\s"'/](?:on[a-z:]|@[a-z]|v-on:|x-on:)""", re.IGNORECASE)
 _NOT_NEWLINE = re.compile(r"[^\r\n]")
 
 
@@ -141,18 +144,27 @@ def _merge(*groups: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c for group in groups for c in group))
 
 
-def _without_idle_voids(text: str, signatures: _SignatureIndex) -> str:
-    """The text for bs4, same length and lines, without the void elements that cannot
-    matter (no signature, no handler): bs4's html.parser builder checks every end tag
-    against a list of all void elements seen so far, quadratic on long pages."""
+def _structure_only(text: str, signatures: _SignatureIndex) -> str:
+    """The text for bs4, same length and lines, keeping only the markup the walk reads:
+    comments, scripts and styles whole, the tags of walked elements, and start tags with a
+    signature or a handler. Every other tag (most of a page: divs, links, list items) becomes
+    spaces, so bs4 builds a few elements instead of every one; the elements it does build
+    keep their lines, columns and nesting inside inert and noscript elements."""
 
-    def keep(tag: re.Match) -> str:
-        markup = tag.group()
-        if signatures.within(tag.start(), tag.end()) or _HANDLER_ATTRIBUTE.search(markup):
+    def keep(token: re.Match) -> str:
+        name = token.group("name")
+        if name is None:  # a comment, or a script or style element
+            return token.group()
+        name = name.lower()
+        markup = token.group()
+        if name in _WALKED and name not in _VOID:
+            return markup
+        if not markup.startswith("</") and (
+                signatures.within(token.start(), token.end()) or _HANDLER_ATTRIBUTE.search(markup)):
             return markup
         return _NOT_NEWLINE.sub(" ", markup)
 
-    return _VOID_START_TAG.sub(keep, text)
+    return _MARKUP_TOKEN.sub(keep, text)
 
 
 def analyze_html(fragment: Fragment, ctx: ScanContext) -> None:
@@ -171,7 +183,7 @@ class _Page:
         signatures = _SignatureIndex(self.text, self.ctx.catalog)
         if not signatures.hits:
             return
-        self.parsed = _without_idle_voids(self.text, signatures)
+        self.parsed = _structure_only(self.text, signatures)
         """What bs4 parses; offsets and lines are those of self.text."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -180,7 +192,7 @@ class _Page:
             except ParserRejectedMarkup as exc:
                 self.ctx.out.warn(self.fragment.source.path, f"HTML not parsed: {exc}")
                 return
-        elements, comments, raw_noscripts = self._walk(soup)
+        elements, comments = self._walk(soup)
         # Script and handler code never runs inside noscript; its images do load.
         for element in elements:
             if element.script_end is not None and not element.in_noscript:
@@ -190,22 +202,19 @@ class _Page:
         for element in elements:
             if not element.in_noscript:
                 self._handlers(element)
-        for start, end in raw_noscripts:
-            _Page(self._child(start, end, "html"), self.ctx, in_noscript=True).analyze()
         for start, end in comments:
             if signatures.within(start, end):
                 _Page(self._child(start, end, "html", active=False), self.ctx, self.in_noscript).analyze()
 
     # ---- structure -----------------------------------------------------------------
-    def _walk(self, soup: BeautifulSoup) -> tuple[list[_Element], list[tuple[int, int]], list[tuple[int, int]]]:
-        """Elements the browser acts on, HTML comment content ranges and raw noscript content
-        ranges, in document order (fragment-text offsets)."""
+    def _walk(self, soup: BeautifulSoup) -> tuple[list[_Element], list[tuple[int, int]]]:
+        """Elements the browser acts on and HTML comment content ranges, in document order
+        (fragment-text offsets)."""
         line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
         inert: set[int] = set()
         noscript: set[int] = set()
         elements: list[_Element] = []
         comments: list[tuple[int, int]] = []
-        raw_noscripts: list[tuple[int, int]] = []
         cursor = 0  # comments are searched from here: past every start tag and script body
         for node in soup.descendants:
             parent = id(node.parent)
@@ -241,14 +250,8 @@ class _Page:
             script_end = self._script_end(start_tag) if name == "script" else None
             if script_end is not None:
                 cursor = max(cursor, script_end[0])
-            elif name == "noscript" and not any(isinstance(c, Tag) for c in node.children):
-                # A parser that keeps noscript content as text: read it as markup here.
-                end = self._element_end(start_tag)
-                content = (start_tag.end, self.text.rfind("<", start_tag.end, end))
-                if content[1] > content[0] and _MARKUP.search(self.text, *content):
-                    raw_noscripts.append(content)
             elements.append(_Element(start_tag, in_noscript, script_end))
-        return elements, comments, raw_noscripts
+        return elements, comments
 
     def _comment(self, node: Comment, cursor: int) -> tuple[int, int] | None:
         """Content range of a comment node: the first `<!--` after cursor holding its text."""
