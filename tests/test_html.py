@@ -334,3 +334,26 @@ def test_php_call_printing_an_id_is_an_expression_never_a_blank_literal(js):
     found = pixels(scan(text, "header.php"))
     assert [(p.role, p.account_id, p.account_expr) for p in found] == [
         ("init", None, "<?php the_field(\"pixel_id\"); ?>"), ("noscript", None, "<?php the_field('pixel_id'); ?>")]
+
+
+def test_nesting_survives_the_markup_bs4_never_sees(js):
+    """bs4 is given only the tags the walk reads; the plain tags around them become filler,
+    and what sits inside inert or noscript elements must still be seen as such."""
+    text = (
+        '<!DOCTYPE html>\n<html><body class="p">\n'
+        '<div class="doc"><pre><div><span>' + FB_NOSCRIPT + '</span></div></pre></div>\n'
+        '<section><noscript><div><p>' + FB_NOSCRIPT + '</p></div></noscript></section>\n'
+        "<style>/* <script>fbq('track', 'Styled')</script> */</style>\n"
+        "<ul><li><a href=\"#\" class=\"buy\"><b>Buy</b></a><button class=\"go\" "
+        "onclick=\"fbq('track', 'Purchase')\">Go</button></li></ul>\n"
+        "<template><div><button onclick=\"fbq('track', 'Lead')\">x</button></div></template>\n"
+        '<div><!-- <script>fbq(\'track\', \'Old\')</script> --></div>\n'
+        "</body></html>\n")
+    ctx = scan(text)
+    found = pixels(ctx)
+    assert [(p.role, p.location.line) for p in found] == [("noscript", 4)]
+    assert {(e.name, e.active, e.trigger.kind, e.trigger.selector, e.location.line) for e in events(ctx)} == {
+        ("PageView", True, TriggerKind.PAGE_LOAD, None, 4),
+        ("Purchase", True, TriggerKind.CLICK, "button.go", 6),
+        ("Old", False, TriggerKind.PAGE_LOAD, None, 8),
+    }

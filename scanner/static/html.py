@@ -55,12 +55,13 @@ _CSS_IDENT = re.compile(r"-?[_a-zA-Z][\w-]*\Z")
 _CSS_ESCAPE = re.compile(r"([^\w-])")
 _TELLING = ("name", "type")
 _MARKUP_TOKEN = re.compile(
-    r"""<!--.*?(?:-->|\Z)"""
-    r"""|<(?P<raw>script|style)\b(?:[^>"']|"[^"]*"|'[^']*')*>.*?(?:</(?P=raw)[\s/>]|\Z)"""
-    r"""|</?(?P<name>[a-zA-Z][^\t\n\r\f />\x00]*)(?:[^>"']|"[^"]*"|'[^']*')*>""",
+    r"""(?P<comment><!--.*?(?:-->|\Z))"""
+    r"""|(?P<open><(?P<raw>script|style)\b(?:[^>"']|"[^"]*"|'[^']*')*>).*?(?P<close></(?P=raw)\b[^>]*(?:>|\Z)|\Z)"""
+    r"""|<(?P<closing>/)?(?P<name>[a-zA-Z][^\t\n\r\f />\x00]*)(?:[^>"']|"[^"]*"|'[^']*')*>""",
     re.IGNORECASE | re.DOTALL)
+# Elements whose start and end tags shape what the walk sees: inert content, noscript, scripts.
+_STRUCTURE = (_INERT | {"noscript", "script"}) - _VOID
 _HANDLER_ATTRIBUTE = re.compile(r"""[\s"'/](?:on[a-z:]|@[a-z]|v-on:|x-on:)""", re.IGNORECASE)
-_NOT_NEWLINE = re.compile(r"[^\r\n]")
 
 
 @dataclass(frozen=True)
@@ -123,11 +124,11 @@ def _start_tag(text: str, start: int) -> _StartTag | None:
     return _StartTag(named.group(1).lower(), start, min(pos, length), attributes)
 
 
-class _SignatureIndex:
-    """Where the catalog's signatures start in a text, for range questions."""
+class _Positions:
+    """Sorted offsets in a text, for range questions."""
 
-    def __init__(self, text: str, catalog: Catalog):
-        self.hits = catalog.signature_hits(text)
+    def __init__(self, hits: list[int]):
+        self.hits = hits
 
     def within(self, start: int, end: int) -> bool:
         i = bisect.bisect_left(self.hits, start)
@@ -144,27 +145,47 @@ def _merge(*groups: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c for group in groups for c in group))
 
 
-def _structure_only(text: str, signatures: _SignatureIndex) -> str:
-    """The text for bs4, same length and lines, keeping only the markup the walk reads:
-    comments, scripts and styles whole, the tags of walked elements, and start tags with a
-    signature or a handler. Every other tag (most of a page: divs, links, list items) becomes
-    spaces, so bs4 builds a few elements instead of every one; the elements it does build
-    keep their lines, columns and nesting inside inert and noscript elements."""
+def _blank(text: str) -> str:
+    """Filler of the same length with the newlines kept (html.parser counts lines by them).
+    Dots, not spaces: bs4 inspects whitespace-only text one character at a time."""
+    if "\n" not in text:
+        return "." * len(text)
+    return "\n".join("." * len(line) for line in text.split("\n"))
 
-    def keep(token: re.Match) -> str:
+
+def _structure_only(text: str, signatures: _Positions) -> str:
+    """The text for bs4, same length and lines, holding only the markup the walk reads:
+    the tags of inert, noscript and script elements, comments and start tags with a
+    signature or a handler. Everything else (most of a page: text, divs, links, list items,
+    script bodies, styles) becomes filler, so bs4 builds a few elements instead of every one;
+    those keep their lines, columns and nesting inside inert and noscript elements."""
+    handlers = _Positions([found.start() for found in _HANDLER_ATTRIBUTE.finditer(text)])
+    pieces: list[str] = []
+    done = 0
+    for token in _MARKUP_TOKEN.finditer(text):
+        start, end = token.span()
         name = token.group("name")
-        if name is None:  # a comment, or a script or style element
-            return token.group()
-        name = name.lower()
-        markup = token.group()
-        if name in _WALKED and name not in _VOID:
-            return markup
-        if not markup.startswith("</") and (
-                signatures.within(token.start(), token.end()) or _HANDLER_ATTRIBUTE.search(markup)):
-            return markup
-        return _NOT_NEWLINE.sub(" ", markup)
-
-    return _MARKUP_TOKEN.sub(keep, text)
+        if name is not None:
+            if name.lower() in _STRUCTURE:
+                kept = ((start, end),)
+            elif token.group("closing") or not (signatures.within(start, end) or handlers.within(start, end)):
+                continue
+            else:
+                kept = ((start, end),)
+        elif token.group("comment") is not None:
+            if not signatures.within(start, end):
+                continue
+            kept = ((start, end),)
+        elif token.group("raw").lower() == "script":
+            kept = (token.span("open"), token.span("close"))
+        else:
+            continue  # a style: inert, and nothing inside it is an element
+        for keep_start, keep_end in kept:
+            pieces.append(_blank(text[done:keep_start]))
+            pieces.append(text[keep_start:keep_end])
+            done = keep_end
+    pieces.append(_blank(text[done:]))
+    return "".join(pieces)
 
 
 def analyze_html(fragment: Fragment, ctx: ScanContext) -> None:
@@ -180,7 +201,7 @@ class _Page:
         self.is_component = fragment.source.path.lower().endswith((".vue", ".svelte"))
 
     def analyze(self) -> None:
-        signatures = _SignatureIndex(self.text, self.ctx.catalog)
+        signatures = _Positions(self.ctx.catalog.signature_hits(self.text))
         if not signatures.hits:
             return
         self.parsed = _structure_only(self.text, signatures)
