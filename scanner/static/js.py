@@ -14,8 +14,9 @@ call is a wrapper: each call site is reported as the event, with the call site's
 from __future__ import annotations
 
 import bisect
+import hashlib
 import re
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass, replace
 
 from scanner.catalog.match import looks_like_url, match_beacon, match_url
@@ -85,7 +86,69 @@ def analyze_js(fragment: Fragment, ctx: ScanContext) -> None:
         return
     unit = Unit(fragment)
     ctx.js_units.append(unit)
+    key = _memo_key(unit, ctx)
+    known = _memo.get(key) if key is not None else None
+    if known is not None:
+        _memo.move_to_end(key)
+        source, start = fragment.source, fragment.start
+        for finding, (rel_start, rel_end) in known:
+            _add(ctx, replace(finding, location=source.location(start + rel_start, start + rel_end)))
+        return
+    before = _Counts.of(ctx)
     _Scan(unit, ctx).run()
+    if key is not None:
+        _remember(key, unit, ctx, before)
+
+
+# ---- one analysis per distinct fragment ----------------------------------------------------
+# A site repeats its layout snippets and handler attributes on every page: the findings of a
+# fragment seen before (same code, same surroundings) are moved to the new copy instead of
+# analysed again.
+
+_memo: OrderedDict[tuple, tuple] = OrderedDict()
+_MEMO_ENTRIES = 16384
+
+
+@dataclass(frozen=True)
+class _Counts:
+    items: int
+    diagnostics: int
+    deferred: int
+    units: int
+
+    @staticmethod
+    def of(ctx: ScanContext) -> "_Counts":
+        return _Counts(len(ctx.out.items), len(ctx.out.diagnostics), len(ctx.js_deferred), len(ctx.js_units))
+
+
+def _memo_key(unit: Unit, ctx: ScanContext) -> tuple | None:
+    """What the analysis of a fragment depends on, when that is the fragment alone: a file
+    with template syntax makes findings depend on where the fragment sits."""
+    fragment = unit.fragment
+    if fragment.view.masked is not fragment.source.text:
+        return None
+    # Profiles live as long as the process, so the id names one catalog.
+    return (id(profile_of(ctx.catalog)), unit.language, hashlib.blake2b(unit.data, digest_size=16).digest(),
+            fragment.active, fragment.trigger, fragment.conditions, fragment.after_consent, ctx.depth)
+
+
+def _remember(key: tuple, unit: Unit, ctx: ScanContext, before: _Counts) -> None:
+    """Keep the fragment's findings when they are all it left: nothing waiting for finish_js,
+    no nested units or aliases a later lookup could need, no diagnostics."""
+    after = _Counts.of(ctx)
+    if (after.diagnostics, after.deferred, after.units) != (before.diagnostics, before.deferred, before.units) \
+            or unit.aliases or unit.grants:
+        return
+    start = unit.fragment.start
+    kept = []
+    for finding in ctx.out.items[before.items:]:
+        span = unit.located.get(finding.location)
+        if span is None:
+            return
+        kept.append((finding, (span[0] - start, span[1] - start)))
+    _memo[key] = tuple(kept)
+    if len(_memo) > _MEMO_ENTRIES:
+        _memo.popitem(last=False)
 
 
 def finish_js(ctx: ScanContext) -> None:

@@ -248,6 +248,9 @@ class Unit:
         """Local name -> (scope start byte, scope end byte, normalised callee prefix)."""
         self.grants: list = []
         """Vendor consent calls that grant consent; code after them in their block is gated."""
+        self.located: dict[Location, tuple[int, int]] = {}
+        """Locations handed out, with their file character spans: how a finding is moved
+        to another copy of the same fragment."""
 
     @property
     def parsed(self) -> Parsed:
@@ -271,7 +274,10 @@ class Unit:
         return self.chars(node.start_byte, node.end_byte)
 
     def location(self, node) -> Location:
-        return self.fragment.source.location(*self.span(node))
+        span = self.span(node)
+        location = self.fragment.source.location(*span)
+        self.located[location] = span
+        return location
 
     def source(self, node) -> str:
         """The node's text as written (template syntax unmasked)."""
