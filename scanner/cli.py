@@ -13,11 +13,8 @@ from typing import Iterator
 
 import click
 
-from rewriters.plan import plan_strip
-from rewriters.result import Edits
 from scanner.audit import FailOn, Policy, PolicyError, audit as run_audit, load_policy_file
 from scanner.catalog import Catalog, CatalogError, default_catalog, load_catalog
-from scanner.crawl import CrawlError, CrawlOptions, crawl as crawl_site
 from scanner.inventory import Inventory, InventoryError, build_inventory, load_inventory, merge_inventories
 from scanner.model import EventFinding, FileResult
 from scanner.shard import Shard
@@ -30,16 +27,12 @@ from scanner.report.runbook import RunbookFiles, format_runbook
 from scanner.report.sarif import format_sarif
 from scanner.report.spec_json import format_spec_json
 from scanner.report.spec_yaml import format_spec_yaml
-from scanner.report.strip_summary import format_strip_summary
 from scanner.report.summary import format_summary, format_vendor_table
-from scanner.report.validation import (format_plot_svg, format_validation_json, format_validation_markdown,
-                                       format_validation_text, summary_line)
 from scanner.sources.walk import WalkOptions
 from scanner.spec.build import build_spec
 from scanner.spec.check import check_spec
 from scanner.spec.payload import PathError
 from scanner.static import scan_tree
-from scanner.validate.checks import Options as ValidateOptions, ValidationError, validate as run_validation
 from scanner.validate.records import (CLIENT, FORMATS as INPUT_FORMATS, RECORD_FIELDS, SERVER, BadValue,
                                       InputError, open_inputs, parse_time)
 
@@ -48,6 +41,10 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 class RunError(Exception):
     """A failure the user can act on: shown as one line, exit 2."""
+
+
+class CrawlFailed(RunError):
+    """The crawl could not start (no browser, a bad target)."""
 
 
 def write_bytes(data: bytes, output: str, like: Path | None = None) -> None:
@@ -182,8 +179,12 @@ def scan(path: Path, output: str, keep_findings: bool, include, exclude, no_giti
     click.echo(format_summary(inventory, time.perf_counter() - started, output), err=True)
 
 
-def _crawl_findings(target: str, options: CrawlOptions, catalog: Catalog):
-    """Run the crawl with a progress line on a terminal; CrawlError becomes a RunError."""
+def _crawl_findings(target: str, catalog: Catalog, **options):
+    """Run the crawl (CrawlOptions fields as keywords) with a progress line on a terminal."""
+    # Imported here, as the rewriters are in strip: Playwright and libcst would cost every
+    # scan a few tenths of a second to start.
+    from scanner.crawl import CrawlError, CrawlOptions, crawl as crawl_site
+
     show = sys.stderr.isatty()
 
     def progress(done: int, known: int, url: str) -> None:
@@ -191,7 +192,9 @@ def _crawl_findings(target: str, options: CrawlOptions, catalog: Catalog):
             click.echo(f"\r\x1b[Kcrawling {done}/{known} {url[:80]}", err=True, nl=False)
 
     try:
-        return crawl_site(target, options, catalog, progress)
+        return crawl_site(target, CrawlOptions(**options), catalog, progress)
+    except CrawlError as exc:
+        raise CrawlFailed(str(exc)) from None
     finally:
         if show:
             click.echo("\r\x1b[K", err=True, nl=False)
@@ -245,14 +248,14 @@ def crawl(target, output, source_path, runtime_only, max_pages, max_depth, inclu
         state = f"{output}.crawl.sqlite"
     if resume and state is None:
         raise click.BadParameter("needs --state when the output is stdout", param_hint="--resume")
-    options = CrawlOptions(
+    options = dict(
         max_pages=max_pages, max_depth=max_depth, include=tuple(include_url), exclude=tuple(exclude_url),
         concurrency=concurrency, page_timeout_s=page_timeout, interact=not no_interact, consent=not no_consent,
         allow_vendor_traffic=allow_vendor_traffic, browser_path=browser_path, resume_db=state, resume=resume,
         block_media=not load_media, obey_robots=not ignore_robots, selectors=_trigger_selectors(results), shard=part)
     try:
-        crawled = _crawl_findings(target, options, catalog)
-    except CrawlError as exc:
+        crawled = _crawl_findings(target, catalog, **options)
+    except CrawlFailed as exc:
         if not results:
             raise RunError(str(exc)) from None
         # The static half still stands: write it, say what is missing, exit as a run error.
@@ -335,11 +338,8 @@ def audit(path: Path, deny, allow, baseline, fail_on, fmt, output, crawl_target,
     if crawl_target is None:
         inventory = build_inventory(results, catalog)
     else:
-        try:
-            crawled = _crawl_findings(crawl_target, CrawlOptions(browser_path=browser_path,
-                                                                 selectors=_trigger_selectors(results)), catalog)
-        except CrawlError as exc:
-            raise RunError(str(exc)) from None
+        crawled = _crawl_findings(crawl_target, catalog, browser_path=browser_path,
+                                  selectors=_trigger_selectors(results))
         inventory = build_inventory(results, catalog, pages=crawled.pages, extra_findings=crawled.findings,
                                     extra_diagnostics=crawled.diagnostics)
     result = run_audit(inventory, policy, baseline_inventory)
@@ -436,6 +436,10 @@ def validate(client_file: str, server_file: str, cutover: str, end: str | None, 
              duplicate_window: float, grace: float, fmt: str, output: str, plot: str | None,
              catalog_dir: str | None) -> int:
     """Post-migration checks: volume, identity, duplicates, continuity (exit 1 when one fails)."""
+    from scanner.report.validation import (format_plot_svg, format_validation_json, format_validation_markdown,
+                                           format_validation_text, summary_line)
+    from scanner.validate.checks import Options as ValidateOptions, ValidationError, validate as run_validation
+
     if plot and not plot.lower().endswith(".svg"):
         raise click.BadParameter("the plot is an SVG image: name the file .svg", param_hint="--plot")
     options = ValidateOptions(cutover=_moment(cutover, "--cutover"), end=_moment(end, "--end"), tolerance=tolerance,
@@ -571,6 +575,10 @@ def strip(path: Path, vendor_ids, all_vendors: bool, output: str, rollback: str,
         export = (Path(gtm_export).name, Path(gtm_export).read_bytes()) if gtm_export else None
     except OSError as exc:
         raise RunError(f"cannot read {gtm_export}: {exc.strerror or exc}") from None
+    from rewriters.plan import plan_strip
+    from rewriters.result import Edits
+    from scanner.report.strip_summary import format_strip_summary
+
     outcome = plan_strip(path, chosen, catalog, _walk_options(include, exclude, no_gitignore, max_file_size),
                          inventory, export)
     write_bytes(outcome.patch(), output)
