@@ -1,13 +1,14 @@
 """The vendor catalog: every file loads, and its patterns recognise real URLs, snippets and cookies."""
 from __future__ import annotations
 
+import pickle
 import re
 import shutil
 from pathlib import Path
 
 import pytest
 
-from scanner.catalog import VENDOR_DIR, CatalogError, default_catalog, load_catalog
+from scanner.catalog import VENDOR_DIR, Catalog, CatalogError, default_catalog, load_catalog
 from scanner.catalog.match import match_beacon, match_loader, match_url
 
 REQUIRED_IDS = {
@@ -525,6 +526,31 @@ def test_broken_vendor_file_names_the_file(tmp_path, change, file_name, message)
         load_catalog(directory)
     assert str(error.value).startswith(f"{file_name}:")
     assert message in str(error.value)
+
+
+def test_a_checked_catalog_is_cached_and_any_change_checks_again(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("PIXELMIGRATE_CACHE_DIR", str(cache))
+    directory = _copy_catalog(tmp_path)
+    first = load_catalog(directory)
+    [kept] = cache.glob("catalog-*.pickle")
+    assert load_catalog(directory) == first
+    # A cached copy is used as it is: prove it by caching a different catalog under this key.
+    kept.write_bytes(pickle.dumps(Catalog(vendors=first.vendors[:1])))
+    assert [v.id for v in load_catalog(directory).vendors] == [first.vendors[0].id]
+    kept.write_bytes(b"not a pickle")
+    assert load_catalog(directory) == first
+    meta = directory / "meta.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8") + "\nunknown_field: 1\n", encoding="utf-8")
+    with pytest.raises(CatalogError, match="unknown_field"):
+        load_catalog(directory)
+
+
+def test_an_unwritable_cache_is_no_error(tmp_path, monkeypatch):
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where the cache directory would be")
+    monkeypatch.setenv("PIXELMIGRATE_CACHE_DIR", str(blocked / "cache"))
+    assert load_catalog(_copy_catalog(tmp_path)).vendors
 
 
 def test_empty_directory_is_an_error(tmp_path):

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Iterator, Mapping
 
 import ahocorasick
-import jsonschema
-import yaml
+
+from scanner.catalog.cache import cache_key, read_cached, write_cached
 
 VENDOR_DIR = Path(__file__).with_name("vendors")
 SCHEMA_PATH = Path(__file__).with_name("schema.json")
@@ -598,28 +598,50 @@ def _load_schema() -> dict:
 
 
 def load_catalog(directory: Path = VENDOR_DIR) -> Catalog:
-    """Read and check every vendor file; raise CatalogError naming the file that is wrong."""
-    validator = jsonschema.Draft202012Validator(_load_schema())
-    vendors = []
+    """Read and check every vendor file; raise CatalogError naming the file that is wrong.
+    Files checked before, unchanged, come from the cache (cache.py)."""
     files = sorted(directory.glob("*.yaml"))
     if not files:
         raise CatalogError(f"no vendor files in {directory}")
+    contents = []
     for path in files:
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
+            contents.append((path.name, path.read_bytes()))
+        except OSError as exc:
             raise CatalogError(f"{path.name}: cannot read: {exc}") from None
+    key = cache_key(contents)
+    cached = read_cached(key)
+    if isinstance(cached, Catalog):
+        return cached
+    catalog = _checked(contents)
+    write_cached(key, catalog)
+    return catalog
+
+
+def _checked(contents: list[tuple[str, bytes]]) -> Catalog:
+    # Imported here: a cached catalog needs neither (a tenth of a second at every start).
+    import jsonschema
+    import yaml
+
+    validator = jsonschema.Draft202012Validator(_load_schema())
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    vendors = []
+    for name, data in contents:
+        try:
+            raw = yaml.load(data.decode("utf-8"), Loader=loader)
+        except (UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise CatalogError(f"{name}: cannot read: {exc}") from None
         errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.path))
         if errors:
             first = errors[0]
             where = "/".join(str(p) for p in first.path) or "(top)"
-            raise CatalogError(f"{path.name}: {where}: {first.message}")
-        if raw["id"] != path.stem:
-            raise CatalogError(f"{path.name}: id {raw['id']!r} does not match the file name")
+            raise CatalogError(f"{name}: {where}: {first.message}")
+        if raw["id"] != Path(name).stem:
+            raise CatalogError(f"{name}: id {raw['id']!r} does not match the file name")
         try:
-            vendors.append(_vendor(raw, path.name))
+            vendors.append(_vendor(raw, name))
         except CatalogError as exc:
-            raise CatalogError(f"{path.name}: {exc}") from None
+            raise CatalogError(f"{name}: {exc}") from None
     return Catalog(vendors=tuple(vendors))
 
 
