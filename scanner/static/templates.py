@@ -151,28 +151,42 @@ _ELSE_WORD = re.compile(r"else\b")
 _QUOTED = {'"': re.compile(r'"(?:\\.|[^"\\\n])*"'), "'": re.compile(r"'(?:\\.|[^'\\\n])*'")}
 
 
-@functools.lru_cache(maxsize=None)
-def _openers(dialects: frozenset[str]) -> re.Pattern | None:
+@dataclass(frozen=True)
+class _Openers:
+    pattern: re.Pattern
     """One regex of every opener the dialects use; the group name picks the handler."""
-    parts = []
+    literals: tuple[str, ...]
+    """Text every opener starts with: a file holding none of it has no template syntax, and
+    `in` finds that out ten times faster than the regex."""
+
+    def may_be_in(self, text: str) -> bool:
+        return any(literal in text for literal in self.literals)
+
+
+@functools.lru_cache(maxsize=None)
+def _openers(dialects: frozenset[str]) -> _Openers | None:
+    parts: list[tuple[str, tuple[str, ...]]] = []
     if "blade" in dialects:
-        parts += [r"(?P<blade_escape>@\{\{)", r"(?P<blade_raw>\{!!)",
-                  r"(?P<blade_directive>(?<![\w@])@[A-Za-z]\w*)"]
+        parts += [(r"(?P<blade_escape>@\{\{)", ("@{{",)), (r"(?P<blade_raw>\{!!)", ("{!!",)),
+                  (r"(?P<blade_directive>(?<![\w@])@[A-Za-z]\w*)", ("@",))]
     if dialects & {"jinja", "handlebars", "blade", "go"}:
-        parts.append(r"(?P<double>\{\{)")
+        parts.append((r"(?P<double>\{\{)", ("{{",)))
     if "jinja" in dialects:
-        parts += [r"(?P<jinja_tag>\{%)", r"(?P<jinja_comment>\{#)"]
+        parts += [(r"(?P<jinja_tag>\{%)", ("{%",)), (r"(?P<jinja_comment>\{#)", ("{#",))]
     if "php" in dialects:
-        parts.append(r"(?P<php><\?(?:(?i:php)(?=\s)|=|(?=\s)))")
+        parts.append((r"(?P<php><\?(?:(?i:php)(?=\s)|=|(?=\s)))", ("<?",)))
     if "erb" in dialects:
-        parts.append(r"(?P<erb><%)")
+        parts.append((r"(?P<erb><%)", ("<%",)))
     if "smarty" in dialects:
-        parts.append(r"(?P<smarty>\{(?=\$[A-Za-z_]|#\w|/\w|\*|(?:" + _SMARTY_KEYWORDS + r")[\s}]))")
+        parts.append((r"(?P<smarty>\{(?=\$[A-Za-z_]|#\w|/\w|\*|(?:" + _SMARTY_KEYWORDS + r")[\s}]))", ("{",)))
     if "freemarker" in dialects:
-        parts += [r"(?P<ftl_expression>[$#]\{)", r"(?P<ftl_tag></?[#@])"]
+        parts += [(r"(?P<ftl_expression>[$#]\{)", ("${", "#{")), (r"(?P<ftl_tag></?[#@])", ("<#", "</#", "<@", "</@"))]
     if "razor" in dialects:
-        parts.append(r"(?P<razor>(?<![\w@])@(?=[*({:@A-Za-z_]))")
-    return re.compile("|".join(parts)) if parts else None
+        parts.append((r"(?P<razor>(?<![\w@])@(?=[*({:@A-Za-z_]))", ("@",)))
+    if not parts:
+        return None
+    return _Openers(re.compile("|".join(regex for regex, _ in parts)),
+                    tuple(dict.fromkeys(literal for _, literals in parts for literal in literals)))
 
 
 @dataclass
@@ -199,7 +213,7 @@ def _negate(cond: str) -> str:
 
 
 class _Scanner:
-    def __init__(self, text: str, dialects: frozenset[str], openers: re.Pattern):
+    def __init__(self, text: str, dialects: frozenset[str], openers: _Openers):
         self.text = text
         self.dialects = dialects
         self.openers = openers
@@ -214,14 +228,14 @@ class _Scanner:
         self._brace_pairs: dict[int, int] | None = None
         self.brace_blocks: list[_Block] = []
         """Open Razor blocks, innermost last; each knows the index of its closing brace."""
-        self.handlers = {name: getattr(self, "_" + name) for name in openers.groupindex}
+        self.handlers = {name: getattr(self, "_" + name) for name in openers.pattern.groupindex}
 
     # ---- driving -------------------------------------------------------------------
     def run(self, lo: int, hi: int) -> None:
         """Handle every opener in [lo, hi). Razor brace blocks opened here are scanned in
         this loop, not by recursion, so deep or unclosed nesting costs no stack."""
         pos = lo
-        search = self.openers.search
+        search = self.openers.pattern.search
         base = len(self.brace_blocks)
         while True:
             limit = self.brace_blocks[-1].close if len(self.brace_blocks) > base else hi
@@ -915,7 +929,7 @@ def _raw_markup(text: str, start: int, end: int):
 
 def template_view(text: str, dialects: frozenset[str]) -> TemplateView:
     openers = _openers(frozenset(dialects))
-    if openers is None or openers.search(text) is None:
+    if openers is None or not openers.may_be_in(text) or openers.pattern.search(text) is None:
         return TemplateView(masked=text)
     scanner = _Scanner(text, frozenset(dialects), openers)
     scanner.run(0, len(text))
