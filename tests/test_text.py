@@ -45,3 +45,13 @@ def test_location_maps_characters_to_stored_bytes(text, encoding, prefix):
 def test_offset_inside_a_non_ascii_run():
     source, _ = SourceText.from_bytes("a.js", "x\u00e9\u00e9\u00e9y".encode("utf-8"))
     assert [source.byte_offset(i) for i in range(6)] == [0, 1, 3, 5, 7, 8]
+
+
+def test_offsets_across_a_long_text_match_the_stored_bytes():
+    """The UTF-8 offset table steps in chunks: check every kind of position, chunk edges included."""
+    pieces = ["\u00e9t\u00e9 \u20ac ", "\U0001F600", "a" * 4093, "\u2603\n", "b" * 8190, "\u00e7"]
+    text = "".join(pieces * 3)
+    raw = codecs.BOM_UTF8 + text.encode("utf-8")
+    source, _ = SourceText.from_bytes("page.html", raw)
+    for index in list(range(0, len(text) + 1, 997)) + [4095, 4096, 4097, 8192, len(text)]:
+        assert source.byte_offset(index) == 3 + len(text[:index].encode("utf-8")), index

@@ -23,8 +23,9 @@ _BOMS = (
 # A charset declared in the first bytes: <meta charset>, http-equiv content, PEP 263, @charset.
 _DECLARED = re.compile(
     rb"""(?:charset\s*=\s*["']?|coding[:=]\s*|@charset\s+["'])([A-Za-z0-9_.:-]{2,40})""", re.IGNORECASE)
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _SINGLE_BYTE = {"latin-1", "iso8859-1", "cp1252", "ascii"}
+_CHUNK = 4096
+"""Characters per step of the UTF-8 offset table: a lookup encodes at most this many."""
 
 
 def _declared_encoding(head: bytes) -> str | None:
@@ -95,39 +96,27 @@ class SourceText:
         return starts
 
     @functools.cached_property
-    def _utf8_extra(self) -> tuple[list[int], list[int]] | None:
-        """Start of each non-ASCII run and the extra bytes UTF-8 spends before its end;
-        None when characters and bytes coincide."""
-        if self.encoding in _SINGLE_BYTE or self.encoding.startswith("iso8859"):
+    def _utf8_chunks(self) -> list[int] | None:
+        """UTF-8 bytes before each chunk of the text; None when characters and bytes coincide."""
+        text = self.text
+        if text.isascii():
             return None
-        if self.encoding not in ("utf-8", "utf_8"):
-            return None
-        starts: list[int] = []
-        extras: list[int] = []
-        total = 0
-        for run in _NON_ASCII.finditer(self.text):
-            total += len(run.group().encode("utf-8", "surrogatepass")) - len(run.group())
-            starts.append(run.start())
-            extras.append(total)
-        return (starts, extras) if starts else None
+        totals = [0]
+        for start in range(0, len(text), _CHUNK):
+            totals.append(totals[-1] + len(text[start:start + _CHUNK].encode("utf-8", "surrogatepass")))
+        return totals
 
     def byte_offset(self, index: int) -> int:
         """Byte offset in the stored file of character `index` of the text."""
-        if self.encoding in ("utf-8", "utf_8") or self.encoding in _SINGLE_BYTE or self.encoding.startswith("iso8859"):
-            table = self._utf8_extra
-            if table is None:
+        if self.encoding in _SINGLE_BYTE or self.encoding.startswith("iso8859"):
+            return self.bom + index
+        if self.encoding in ("utf-8", "utf_8"):
+            totals = self._utf8_chunks
+            if totals is None:
                 return self.bom + index
-            starts, extras = table
-            run = bisect.bisect_right(starts, index) - 1
-            if run < 0:
-                return self.bom + index
-            run_start = starts[run]
-            before = extras[run - 1] if run else 0
-            run_text = _NON_ASCII.match(self.text, run_start).group()
-            if index < run_start + len(run_text):
-                partial = self.text[run_start:index]
-                return self.bom + index + before + len(partial.encode("utf-8", "surrogatepass")) - len(partial)
-            return self.bom + index + extras[run]
+            chunk = index // _CHUNK
+            partial = self.text[chunk * _CHUNK:index]
+            return self.bom + totals[chunk] + len(partial.encode("utf-8", "surrogatepass"))
         return self.bom + len(self.text[:index].encode(self.encoding, "replace"))
 
     def line_column(self, index: int) -> tuple[int, int]:

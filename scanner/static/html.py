@@ -54,14 +54,17 @@ _SCRIPT_END = re.compile(r"</script[\s/>]|</script\Z", re.IGNORECASE)
 _CSS_IDENT = re.compile(r"-?[_a-zA-Z][\w-]*\Z")
 _CSS_ESCAPE = re.compile(r"([^\w-])")
 _TELLING = ("name", "type")
+# Elements whose start and end tags shape what the walk sees: inert content, noscript, scripts.
+_STRUCTURE = (_INERT | {"noscript", "script"}) - _VOID
+# What the walk may read, in one pass: comments, scripts and styles whole, the end tags of
+# structure elements, and start tags. Other end tags never matter and are left as text.
 _MARKUP_TOKEN = re.compile(
     r"""(?P<comment><!--.*?(?:-->|\Z))"""
     r"""|(?P<open><(?P<raw>script|style)\b(?:[^>"']|"[^"]*"|'[^']*')*>).*?(?P<close></(?P=raw)\b[^>]*(?:>|\Z)|\Z)"""
-    r"""|<(?P<closing>/)?(?P<name>[a-zA-Z][^\t\n\r\f />\x00]*)(?:[^>"']|"[^"]*"|'[^']*')*>""",
+    r"""|(?P<shut></(?:%s)\b[^>]*>)"""
+    r"""|<(?P<name>[a-zA-Z][^\t\n\r\f />\x00]*)(?:[^>"']|"[^"]*"|'[^']*')*>""" % "|".join(sorted(_STRUCTURE - {"script"})),
     re.IGNORECASE | re.DOTALL)
-# Elements whose start and end tags shape what the walk sees: inert content, noscript, scripts.
-_STRUCTURE = (_INERT | {"noscript", "script"}) - _VOID
-_HANDLER_ATTRIBUTE = re.compile(r"""[\s"'/](?:on[a-z:]|@[a-z]|v-on:|x-on:)""", re.IGNORECASE)
+_HANDLER_ATTRIBUTE = re.compile(r"""[\s"'/](?:on[a-z:]|@[a-z]|v-on:|x-on:)[^\s=>"'/]*\s*=""", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -159,27 +162,29 @@ def _structure_only(text: str, signatures: _Positions) -> str:
     signature or a handler. Everything else (most of a page: text, divs, links, list items,
     script bodies, styles) becomes filler, so bs4 builds a few elements instead of every one;
     those keep their lines, columns and nesting inside inert and noscript elements."""
-    handlers = _Positions([found.start() for found in _HANDLER_ATTRIBUTE.finditer(text)])
+    # Offsets that make a start tag count, walked in step with the tags (both ascending).
+    marks = sorted(signatures.hits + [found.start() for found in _HANDLER_ATTRIBUTE.finditer(text)])
+    mark, marks_end = 0, len(marks)
     pieces: list[str] = []
     done = 0
     for token in _MARKUP_TOKEN.finditer(text):
         start, end = token.span()
-        name = token.group("name")
-        if name is not None:
-            if name.lower() in _STRUCTURE:
-                kept = ((start, end),)
-            elif token.group("closing") or not (signatures.within(start, end) or handlers.within(start, end)):
-                continue
-            else:
-                kept = ((start, end),)
-        elif token.group("comment") is not None:
-            if not signatures.within(start, end):
-                continue
+        kind = token.lastgroup
+        if kind == "name":
+            if token.group("name").lower() not in _STRUCTURE:
+                while mark < marks_end and marks[mark] < start:
+                    mark += 1
+                if mark == marks_end or marks[mark] >= end:
+                    continue
             kept = ((start, end),)
-        elif token.group("raw").lower() == "script":
-            kept = (token.span("open"), token.span("close"))
+        elif kind == "close":
+            if token.group("raw").lower() != "script":
+                continue  # a style: inert, and nothing inside it is an element
+            kept = (token.span("open"), (token.start("close"), end))
+        elif kind == "comment" and not signatures.within(start, end):
+            continue
         else:
-            continue  # a style: inert, and nothing inside it is an element
+            kept = ((start, end),)
         for keep_start, keep_end in kept:
             pieces.append(_blank(text[done:keep_start]))
             pieces.append(text[keep_start:keep_end])
