@@ -357,3 +357,12 @@ def test_nesting_survives_the_markup_bs4_never_sees(js):
         ("Purchase", True, TriggerKind.CLICK, "button.go", 6),
         ("Old", False, TriggerKind.PAGE_LOAD, None, 8),
     }
+
+
+def test_start_tags_over_several_lines_keep_the_lines_after_them(js):
+    text = ('<script\n  type="text/javascript"\n  src="/assets/app.js"\n  defer></script>\n'
+            '<button\n  class="buy"\n  onclick="fbq(\'track\', \'AddToCart\')"\n>Buy</button>\n'
+            "<script>\n  fbq('init', '123456789012345');\n  fbq('track', 'PageView');\n</script>\n")
+    ctx = scan(text)
+    assert sorted((e.name, e.location.line) for e in events(ctx)) == [("AddToCart", 7), ("PageView", 11)]
+    assert [(p.account_id, p.location.line) for p in pixels(ctx)] == [("123456789012345", 10)]

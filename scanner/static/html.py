@@ -30,8 +30,8 @@ from scanner.static.context import Fragment, ScanContext
 
 # Content the browser does not run as markup (or that only shows code).
 _INERT = frozenset({"pre", "code", "textarea", "xmp", "template", "plaintext", "listing", "title", "style"})
-# Elements the walk reads the start tag of; any other element matters only with a handler.
-_WALKED = _INERT | {"script", "img", "iframe", "noscript"}
+# Elements that can be a pixel by their src alone; any other element matters with a handler.
+_MEDIA = frozenset({"img", "iframe"})
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
                    "source", "track", "wbr"})
 _JS_TYPES = {"": "js", "text/javascript": "js", "application/javascript": "js", "module": "js",
@@ -154,47 +154,69 @@ def _merge(*groups: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c for group in groups for c in group))
 
 
-def _blank(text: str) -> str:
+def _blank(text: str, fill: str = ".") -> str:
     """Filler of the same length with the newlines kept (html.parser counts lines by them).
-    Dots, not spaces: bs4 inspects whitespace-only text one character at a time."""
+    Dots, not spaces, between tags: bs4 inspects whitespace-only text one character at a time."""
     if "\n" not in text:
-        return "." * len(text)
-    return "\n".join("." * len(line) for line in text.split("\n"))
+        return fill * len(text)
+    return "\n".join(fill * len(line) for line in text.split("\n"))
+
+
+def _bare(tag: str, name: str) -> str:
+    """`<name ...>` without its attributes, same length and lines: spaces where they were."""
+    return "<" + name + _blank(tag[len(name) + 1:-1], " ") + ">"
+
+
+class _Ahead:
+    """Ascending offsets, asked in ascending order whether one falls in a range."""
+
+    def __init__(self, offsets: list[int]):
+        self.offsets = offsets
+        self.next = 0
+
+    def within(self, start: int, end: int) -> bool:
+        offsets, i = self.offsets, self.next
+        while i < len(offsets) and offsets[i] < start:
+            i += 1
+        self.next = i
+        return i < len(offsets) and offsets[i] < end
 
 
 def _structure_only(text: str, signatures: _Positions) -> str:
-    """The text for bs4, same length and lines, holding only the markup the walk reads:
-    the tags of inert, noscript and script elements, comments and start tags with a
-    signature or a handler. Everything else (most of a page: text, divs, links, list items,
-    script bodies, styles) becomes filler, so bs4 builds a few elements instead of every one;
-    those keep their lines, columns and nesting inside inert and noscript elements."""
-    # Offsets that make a start tag count, walked in step with the tags (both ascending).
-    marks = sorted(signatures.hits + [found.start() for found in _HANDLER_ATTRIBUTE.finditer(text)])
-    mark, marks_end = 0, len(marks)
+    """The text for bs4, same length and lines, holding only the elements the walk reads:
+    inert, noscript and script elements, images and iframes with a signature, elements with
+    a handler, and comments with a signature. Start tags lose their attributes (the walk reads
+    them from the text itself); everything else (most of a page: text, divs, links,
+    script bodies, styles, attributes) becomes filler, so bs4 builds a few bare elements
+    instead of every one, at their lines and columns, nested as in the page."""
+    handlers = _Ahead([found.start() for found in _HANDLER_ATTRIBUTE.finditer(text)])
+    signed = _Ahead(signatures.hits)
     pieces: list[str] = []
     done = 0
     for token in _MARKUP_TOKEN.finditer(text):
         start, end = token.span()
         kind = token.lastgroup
         if kind == "name":
-            if token.group("name").lower() not in _STRUCTURE:
-                while mark < marks_end and marks[mark] < start:
-                    mark += 1
-                if mark == marks_end or marks[mark] >= end:
-                    continue
-            kept = ((start, end),)
+            name = token.group("name")
+            lowered = name.lower()
+            if lowered not in _STRUCTURE and not handlers.within(start, end) and not (
+                    lowered in _MEDIA and signed.within(start, end)):
+                continue
+            markup = _bare(token.group(), name)
         elif kind == "close":
             if token.group("raw").lower() != "script":
                 continue  # a style: inert, and nothing inside it is an element
-            kept = (token.span("open"), (token.start("close"), end))
+            pieces.append(_blank(text[done:start]))
+            pieces.append(_bare(token.group("open"), token.group("raw")))
+            start, done = token.start("close"), token.end("open")
+            markup = text[start:end]
         elif kind == "comment" and not signatures.within(start, end):
             continue
         else:
-            kept = ((start, end),)
-        for keep_start, keep_end in kept:
-            pieces.append(_blank(text[done:keep_start]))
-            pieces.append(text[keep_start:keep_end])
-            done = keep_end
+            markup = text[start:end]
+        pieces.append(_blank(text[done:start]))
+        pieces.append(markup)
+        done = start + len(markup)
     pieces.append(_blank(text[done:]))
     return "".join(pieces)
 
@@ -264,9 +286,6 @@ class _Page:
                 continue
             if parent in noscript:
                 noscript.add(id(node))
-            if node.name not in _WALKED and not any(_HANDLER_NAME.fullmatch(a) for a in node.attrs):
-                # Most of a page (divs, spans, links) can hold no pixel: no need to read its tag.
-                continue
             start = line_starts[node.sourceline - 1] + node.sourcepos
             start_tag = _start_tag(self.text, start) if start < len(self.text) else None
             if start_tag is None:
