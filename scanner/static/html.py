@@ -189,8 +189,8 @@ def _structure_only(text: str, signatures: _Positions) -> str:
     them from the text itself); everything else (most of a page: text, divs, links,
     script bodies, styles, attributes) becomes filler, so bs4 builds a few bare elements
     instead of every one, at their lines and columns, nested as in the page."""
-    handlers = _Ahead([found.start() for found in _HANDLER_ATTRIBUTE.finditer(text)])
     signed = _Ahead(signatures.hits)
+    handler = _HANDLER_ATTRIBUTE.search
     pieces: list[str] = []
     done = 0
     for token in _MARKUP_TOKEN.finditer(text):
@@ -199,8 +199,8 @@ def _structure_only(text: str, signatures: _Positions) -> str:
         if kind == "name":
             name = token.group("name")
             lowered = name.lower()
-            if lowered not in _STRUCTURE and not handlers.within(start, end) and not (
-                    lowered in _MEDIA and signed.within(start, end)):
+            if lowered not in _STRUCTURE and not (lowered in _MEDIA and signed.within(start, end)) \
+                    and not handler(text, start, end):
                 continue
             markup = _bare(token.group(), name)
         elif kind == "close":
