@@ -402,7 +402,7 @@ def page(site: Site, index: int) -> tuple[str, str]:
     vendors = {v for v, odds in VENDOR_ODDS.items() if rng.random() < odds}
     grid = rng.sample(site.products, {"category": rng.randint(16, 32), "search": 20, "home": 16}.get(kind, 8))
     product = grid[0] if kind == "product" else None
-    head = [f'<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
+    head = ['<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
             f"<title>{(product or grid[0])['name']} | Fernhill Supply Co.</title>",
             f'<meta name="description" content="{sentence(rng)}">',
             f'<link rel="canonical" href="https://www.fernhill-supply.example/{kind}/{index}.html">',

@@ -1,7 +1,7 @@
 """The walk reads what a site owns and says why it leaves the rest."""
 import os
 
-from scanner.sources.walk import SkippedFile, SourceFile, WalkOptions, kind_of, walk
+from scanner.sources.walk import SourceFile, WalkOptions, kind_of, walk
 
 
 def _tree(root, files):

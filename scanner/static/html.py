@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from bs4 import BeautifulSoup, Comment, Tag
 from bs4.exceptions import ParserRejectedMarkup
 
-from scanner.catalog import Catalog
 from scanner.catalog.match import UrlMatch, match_beacon, match_loader
 from scanner.model import EventFinding, Expr, PixelFinding, Trigger, TriggerKind, Value
 from scanner.static.context import Fragment, ScanContext

@@ -36,6 +36,7 @@ from scanner.static.js_triggers import (
     UNKNOWN, FunctionDef, Partial, Role, Situation, child_trigger, partial_of, reference_role, surroundings, walk,
     wrap,
 )
+from scanner.static.snippets import analyze_detached, analyze_nested
 from scanner.static.js_values import (
     Dyn, Lit, Obj, Par, ParamScope, canonical, has_param, source_of, substitute_args, text_of, to_arg, without_params,
 )
@@ -631,7 +632,7 @@ class _Scan:
         view = _derived_view(unit.fragment.view, holes=holes) if holes else unit.fragment.view
         child = unit.fragment.child(start, end, language, view=view, **inherited)
         if language == "html" or _looks_like_code(language, child.text):
-            _analyze_child(child, ctx)
+            analyze_nested(child, ctx)
 
     def concatenated_html(self, top, parts) -> None:
         """`'<img src="https://www.facebook.com/tr?id=' + id + '">'`: the markup the parts
@@ -676,7 +677,7 @@ class _Scan:
             view = _derived_view(view, blanks=[unit.chars(s, e) for s, e in blanks])
         # Commented out where it stands: it would run under the same listener and conditions.
         inherited = dict(_inherited(_closed(unit, first, walk(unit, first))), active=False)
-        _analyze_child(unit.fragment.child(*unit.chars(start, end), language, view=view, **inherited), self.ctx)
+        analyze_nested(unit.fragment.child(*unit.chars(start, end), language, view=view, **inherited), self.ctx)
 
     # -- cookies --
 
@@ -937,27 +938,6 @@ def _derived_view(view: TemplateView, blanks=(), holes=()) -> TemplateView:
     return TemplateView("".join(pieces), expressions, view.comments, view.conditionals)
 
 
-def _analyze_child(child: Fragment, ctx: ScanContext) -> None:
-    analyzer = _analyzer(child.language)
-    if analyzer is None:
-        return
-    ctx.depth += 1
-    try:
-        analyzer(child, ctx)
-    finally:
-        ctx.depth -= 1
-
-
-def _analyzer(language: str):
-    if language != "html":
-        return analyze_js
-    try:
-        from scanner.static.html import analyze_html
-    except ImportError:
-        return None
-    return analyze_html
-
-
 def _inherited(partial: Partial) -> dict:
     """What a snippet nested in a string takes from where the string is."""
     return dict(trigger=child_trigger(partial), conditions=partial.conditions, after_consent=partial.consent,
@@ -966,19 +946,10 @@ def _inherited(partial: Partial) -> dict:
 
 def _analyze_detached(language: str, text: str, unit: Unit, node, ctx: ScanContext, inherited: dict,
                       view: TemplateView) -> None:
-    """A string with escapes, or built by concatenation: its value is not its characters in
-    the file, so analyse the value as a text of its own and report what it holds at node."""
-    analyzer = _analyzer(language)
-    if analyzer is None:
-        return
-    detached = ScanContext(ctx.catalog, depth=ctx.depth + 1)
-    source = SourceText(unit.fragment.source.path, text)
-    analyzer(Fragment(source, 0, len(text), language, view, **inherited), detached)
-    finish_js(detached)
-    where = unit.location(node)
-    for finding in detached.out.items:
-        _add(ctx, finding if finding.location is None else replace(finding, location=where))
-    ctx.out.diagnostics.extend(detached.out.diagnostics)
+    """A string with escapes, or built by concatenation: what its value holds is reported at node."""
+    value = Fragment(SourceText(unit.fragment.source.path, text), 0, len(text), language, view, **inherited)
+    for finding in analyze_detached(value, ctx, unit.location(node)):
+        _add(ctx, finding)
 
 
 # ---- uses of named functions -------------------------------------------------------------

@@ -22,6 +22,7 @@ from scanner.catalog import Catalog, Vendor
 from scanner.model import CookieFinding, CookieRole, Level, PixelFinding
 from scanner.sources.text import SourceText
 from scanner.static.context import Fragment, ScanContext, TemplateView
+from scanner.static.snippets import analyze_detached, analyze_nested
 
 # libcst costs about 12 ms per KB; past this size a file is generated or vendored code, and
 # the string scan of the fallback finds its snippets in one regex pass.
@@ -384,40 +385,20 @@ def _analyze_snippets(literals: list[_Literal], fragment: Fragment, ctx: ScanCon
         if decoded is None:
             content = [p for p in literal.parts if p.content_start < p.content_end]
             child = fragment.child(content[0].content_start, content[-1].content_end, language, view=view)
-            ctx.depth += 1
-            try:
-                _analyzer(language)(child, ctx)
-            finally:
-                ctx.depth -= 1
+            analyze_nested(child, ctx)
         else:
             _analyze_detached(language, literal, decoded, fragment, ctx)
 
 
 def _analyze_detached(language: str, literal: _Literal, decoded: tuple[str, str, tuple],
                       fragment: Fragment, ctx: ScanContext) -> None:
-    """Escapes (`\\n`, `\\'`) make a literal's value differ from its characters in the file,
-    so offsets inside the value point nowhere there: analyse the value as a text of its
-    own, and report every finding at the whole literal."""
-    from scanner.static.js import finish_js
-
+    """Escapes (`\\n`, `\\'`) make a literal's value differ from its characters in the file:
+    what the value holds is reported at the whole literal."""
     text, masked, holes = decoded
-    view = TemplateView(masked, expressions=holes)
-    child = fragment.child(0, len(text), language, source=SourceText(fragment.source.path, text), view=view)
-    detached = ScanContext(ctx.catalog, depth=ctx.depth + 1)
-    _analyzer(language)(child, detached)
-    finish_js(detached)
-    where = fragment.source.location(literal.start, literal.end)
-    for finding in detached.out.items:
-        ctx.out.add(finding if finding.location is None else replace(finding, location=where))
-    ctx.out.diagnostics.extend(detached.out.diagnostics)
-
-
-def _analyzer(language: str):
-    if language == "html":
-        from scanner.static.html import analyze_html
-        return analyze_html
-    from scanner.static.js import analyze_js
-    return analyze_js
+    value = fragment.child(0, len(text), language, source=SourceText(fragment.source.path, text),
+                           view=TemplateView(masked, expressions=holes))
+    for finding in analyze_detached(value, ctx, fragment.source.location(literal.start, literal.end)):
+        ctx.out.add(finding)
 
 
 def _segments(part: _Part):
