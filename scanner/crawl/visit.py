@@ -209,8 +209,9 @@ def _watch(page, visit: Visit) -> list[tuple[str, object]]:
 
 async def _leave(page) -> None:
     """Leave the page so the tab can take the next visit as a new tab would: the site's
-    sessionStorage and window.name survive navigations within one tab, so they are cleared;
-    the blank page makes the site's unload handlers run now, inside this visit."""
+    sessionStorage and window.name survive navigations within one tab, so they are cleared.
+    (What pagehide and unload handlers send as the page goes is not seen: Playwright reports
+    no request a page makes while it unloads.)"""
     await page.evaluate(_FORGET_TAB)
     await page.goto("about:blank")
 
