@@ -21,8 +21,8 @@ import re
 from dataclasses import dataclass, replace
 
 from scanner.static.context import TemplateView
-from scanner.static.django import _BLOCK_TAG, _GENERIC_TAGS
-from scanner.static.html import _start_tag
+from scanner.static.django import BLOCK_TAG, GENERIC_TAGS
+from scanner.static.html import read_start_tag
 from rewriters.job import FileJob, StripContext, Target, host_of, run
 from rewriters.result import RewriteResult
 from rewriters.js import JsRegion, settle_stubs
@@ -92,7 +92,7 @@ def lex(text: str, start: int, end: int) -> tuple[list[Element], list[tuple[int,
             close = text.find(">", i, end)
             pos = end if close < 0 else close + 1
             continue
-        tag = _start_tag(text, i)
+        tag = read_start_tag(text, i)
         if tag is None or tag.end > end:
             pos = i + 1
             continue
@@ -308,10 +308,10 @@ class HtmlRegion:
         job = self.job
         text = job.text
         vendor_tags = {tag for vendor in job.ctx.catalog for tag in vendor.django_template_tags}
-        tags = [m for m in _BLOCK_TAG.finditer(text) if m["name"] in _GENERIC_TAGS or m["name"] in vendor_tags]
+        tags = [m for m in BLOCK_TAG.finditer(text) if m["name"] in GENERIC_TAGS or m["name"] in vendor_tags]
         if job.ctx.analytical_goes:
             for tag in tags:
-                if tag["name"] in _GENERIC_TAGS:
+                if tag["name"] in GENERIC_TAGS:
                     self.cut(tag.start(), tag.end(), "django-analytical tag; django-analytical goes")
         if not tags or any(not job.covered(t.start(), t.end()) for t in tags):
             return

@@ -11,9 +11,9 @@ from scanner.catalog import Catalog
 from scanner.model import Level, PixelFinding
 from scanner.static.context import Fragment, ScanContext
 
-_BLOCK_TAG = re.compile(r"\{%-?\s*(?P<name>[A-Za-z_]\w*)[^%]*?-?%\}")
+BLOCK_TAG = re.compile(r"\{%-?\s*(?P<name>[A-Za-z_]\w*)[^%]*?-?%\}")
 # These render every service configured in settings, so the settings file names the pixels.
-_GENERIC_TAGS = frozenset({"analytical_head_top", "analytical_head_bottom",
+GENERIC_TAGS = frozenset({"analytical_head_top", "analytical_head_bottom",
                            "analytical_body_top", "analytical_body_bottom"})
 
 
@@ -22,9 +22,9 @@ def analyze_django_tags(fragment: Fragment, ctx: ScanContext) -> None:
     if source.text.find("{%", fragment.start, fragment.end) == -1:
         return
     vendor_of_tag = _vendor_of_tag(ctx.catalog)
-    for tag in _BLOCK_TAG.finditer(source.text, fragment.start, fragment.end):
+    for tag in BLOCK_TAG.finditer(source.text, fragment.start, fragment.end):
         name = tag["name"]
-        if name in _GENERIC_TAGS:
+        if name in GENERIC_TAGS:
             line = source.line_column(tag.start())[0]
             ctx.out.warn(source.path, f"line {line}: django-analytical tag {{% {name} %}} renders every "
                                       f"service configured in settings", Level.INFO)

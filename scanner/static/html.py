@@ -73,7 +73,7 @@ _HANDLER_ATTRIBUTE = re.compile(r"""[\s"'/](?:on[a-z:]|@[a-z]|v-on:|x-on:)[^\s=>
 
 
 @dataclass(frozen=True)
-class _Attribute:
+class TagAttribute:
     start: int
     """Offset of the value's first character in the fragment text (inside the quotes)."""
     end: int
@@ -86,28 +86,28 @@ class _Attribute:
 
 
 @dataclass(frozen=True)
-class _StartTag:
+class StartTag:
     name: str
     start: int
     end: int
-    attributes: dict[str, _Attribute]
+    attributes: dict[str, TagAttribute]
 
 
 @dataclass(frozen=True)
 class _Element:
-    start_tag: _StartTag
+    start_tag: StartTag
     in_noscript: bool
     script_end: tuple[int, int] | None = None
     """Scripts: (end of body, end of element)."""
 
 
-def _start_tag(text: str, start: int) -> _StartTag | None:
+def read_start_tag(text: str, start: int) -> StartTag | None:
     """Read `<name attr=value ...>` at start as html.parser does; attribute names lowercased,
     the first of duplicate attributes wins (as in browsers)."""
     named = _TAG_NAME.match(text, start)
     if named is None:
         return None
-    attributes: dict[str, _Attribute] = {}
+    attributes: dict[str, TagAttribute] = {}
     pos = named.end()
     length = len(text)
     while pos < length:
@@ -127,9 +127,9 @@ def _start_tag(text: str, start: int) -> _StartTag | None:
             span = (found.start("value") + 1, found.end("value") - 1)
         else:
             span = found.span("value")
-        attributes.setdefault(name, _Attribute(span[0], span[1], text[span[0]:span[1]]))
+        attributes.setdefault(name, TagAttribute(span[0], span[1], text[span[0]:span[1]]))
         pos = max(found.end(), pos + 1)
-    return _StartTag(named.group(1).lower(), start, min(pos, length), attributes)
+    return StartTag(named.group(1).lower(), start, min(pos, length), attributes)
 
 
 class _Positions:
@@ -250,7 +250,7 @@ class _Page:
         for element in elements:
             if element.script_end is not None and not element.in_noscript:
                 self._script(element)
-            elif element.start_tag.name in ("img", "iframe"):
+            elif element.start_tag.name in _MEDIA:
                 self._beacon(element)
         for element in elements:
             if not element.in_noscript:
@@ -286,7 +286,7 @@ class _Page:
             if parent in noscript:
                 noscript.add(id(node))
             start = line_starts[node.sourceline - 1] + node.sourcepos
-            start_tag = _start_tag(self.text, start) if start < len(self.text) else None
+            start_tag = read_start_tag(self.text, start) if start < len(self.text) else None
             if start_tag is None:
                 continue
             cursor = max(cursor, start_tag.end)
@@ -313,7 +313,7 @@ class _Page:
             pos = self.parsed.find("<!--", pos + 4)
         return None
 
-    def _script_end(self, start_tag: _StartTag) -> tuple[int, int]:
+    def _script_end(self, start_tag: StartTag) -> tuple[int, int]:
         """(end of body, end of element); a script never closed runs to the end."""
         closing = _SCRIPT_END.search(self.text, start_tag.end)
         if closing is None:
@@ -321,7 +321,7 @@ class _Page:
         close = self.text.find(">", closing.start())
         return closing.start(), len(self.text) if close < 0 else close + 1
 
-    def _element_end(self, start_tag: _StartTag) -> int:
+    def _element_end(self, start_tag: StartTag) -> int:
         if start_tag.name in _VOID:
             return start_tag.end
         found = _end_tag(start_tag.name).search(self.text, start_tag.end)
@@ -377,7 +377,7 @@ class _Page:
             analyze_js(child, self.ctx)
 
     @staticmethod
-    def _consent_category(attributes: dict[str, _Attribute]) -> str | None:
+    def _consent_category(attributes: dict[str, TagAttribute]) -> str | None:
         for name in _CONSENT_ATTRIBUTES:
             if name in attributes and attributes[name].value.strip():
                 return attributes[name].value.strip()
@@ -415,7 +415,7 @@ class _Page:
                 params=params, trigger=trigger, active=active, after_consent=self.fragment.after_consent))
 
     # ---- URLs with template expressions ----------------------------------------------
-    def _match(self, src: _Attribute, attributes: dict[str, _Attribute], loader: bool
+    def _match(self, src: TagAttribute, attributes: dict[str, TagAttribute], loader: bool
                ) -> tuple[UrlMatch, str | None, str | None, tuple] | None:
         """The vendor a src names, with (account id, account expression, event params).
         A template expression is a `_` run in the masked text; where the account or a param
@@ -447,7 +447,7 @@ class _Page:
                            else Value(json.dumps(value, sort_keys=True, separators=(",", ":")))))
         return matched, account, account_expr, tuple(params)
 
-    def _expressions(self, attribute: _Attribute) -> list[tuple[int, int]]:
+    def _expressions(self, attribute: TagAttribute) -> list[tuple[int, int]]:
         """Template expressions inside an attribute value, in file offsets."""
         spans = self.fragment.view.expressions
         start, end = self._abs(attribute.start), self._abs(attribute.end)
@@ -460,7 +460,7 @@ class _Page:
                 found.append((s, e))
         return found
 
-    def _without_expressions(self, attribute: _Attribute) -> str:
+    def _without_expressions(self, attribute: TagAttribute) -> str:
         kept, pos = [], self._abs(attribute.start)
         masked = self.fragment.view.masked
         for s, e in self._expressions(attribute):
@@ -469,7 +469,7 @@ class _Page:
         kept.append(masked[pos:self._abs(attribute.end)])
         return html.unescape("".join(kept))
 
-    def _original(self, value: str, holders: list[_Attribute]) -> str | None:
+    def _original(self, value: str, holders: list[TagAttribute]) -> str | None:
         """Original text of `value` where it sits on a template expression in one of the
         holders' masked values; None when it is plain text."""
         if "_" not in value:
@@ -490,8 +490,8 @@ class _Page:
                 pos = raw.find(value, pos + 1)
         return None
 
-    def _account_expression(self, vendor: str, url: str, src: _Attribute,
-                            attributes: dict[str, _Attribute]) -> str | None:
+    def _account_expression(self, vendor: str, url: str, src: TagAttribute,
+                            attributes: dict[str, TagAttribute]) -> str | None:
         """The expression a fallback loader's account comes from: its query parameter or attribute."""
         for loader in self.ctx.catalog.get(vendor).loaders:
             if not loader.url.search(url):
@@ -523,7 +523,7 @@ class _Page:
             from scanner.static.js import analyze_js
             analyze_js(child, self.ctx)
 
-    def _selector(self, start_tag: _StartTag) -> str:
+    def _selector(self, start_tag: StartTag) -> str:
         """`tag#id`, else `tag.class.class`, else the tag with telling attributes."""
         attributes = start_tag.attributes
         usable = {name: a.value.strip() for name, a in attributes.items() if not self._expressions(a)}
