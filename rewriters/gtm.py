@@ -21,9 +21,6 @@ from scanner.static import scan_bytes
 from rewriters.job import vendor_facts
 from rewriters.result import Edit, Edits, Failure, Note, NoteKind, Removal, Skip
 
-# GTM's built-in tag type codes and the vendor each one sends to.
-BUILTIN_TAG_TYPES = {"gaawc": "ga4", "gaawe": "ga4", "awct": "google_ads", "sp": "google_ads",
-                     "ua": "universal_analytics", "baut": "microsoft_uet", "hjtc": "hotjar"}
 # Built-in tags that route by the id they hold (the Google tag: G- or AW-).
 _ID_ROUTED = frozenset({"googtag"})
 _CLICK_ID_TAGS = frozenset({"gclidw"})
@@ -49,8 +46,9 @@ def tag_vendors(tag: dict, catalog: Catalog) -> frozenset[str]:
         markup = str(parameters["html"].get("value", ""))
         result = scan_bytes("gtm-tag.html", markup.encode("utf-8"), "html", catalog)
         return frozenset(f.vendor for f in result.findings if isinstance(f, (PixelFinding, EventFinding)))
-    if kind in BUILTIN_TAG_TYPES:
-        return frozenset({BUILTIN_TAG_TYPES[kind]}) & frozenset(catalog.by_id)
+    builtin = frozenset(vendor.id for vendor in catalog if kind in vendor.gtm_tag_types)
+    if builtin:
+        return builtin
     urls = {m.vendor for v in values if looks_like_url(v) for m in [match_url(v.strip(), catalog)] if m}
     if urls:
         return frozenset(urls)

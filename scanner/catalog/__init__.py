@@ -334,6 +334,8 @@ class Vendor:
     components: Pairs = ()
     """JSX element name -> the prop holding the account id."""
     config_keys: tuple[str, ...] = ()
+    gtm_tag_types: tuple[str, ...] = ()
+    """Type codes of GTM's built-in tags that send to this vendor."""
     loaders: tuple[Loader, ...] = ()
     calls: tuple[CallShape, ...] = ()
     assignments: tuple[Assignment, ...] = ()
@@ -451,7 +453,7 @@ def _vendor(raw: Mapping, source_file: str) -> Vendor:
         snippet_pattern=_regex(account.get("snippet_pattern"), f"{vid}: account.snippet_pattern"),
         globals=tuple(raw.get("globals", ())), modules=_pairs(raw.get("modules")),
         components=tuple((c["name"], c["account_prop"]) for c in raw.get("components", ())),
-        config_keys=tuple(raw.get("config_keys", ())),
+        config_keys=tuple(raw.get("config_keys", ())), gtm_tag_types=tuple(raw.get("gtm_tag_types", ())),
         loaders=tuple(Loader(vendor=vid, url=_regex(l["url"], f"{vid}: loader"),
                              account_param=l.get("account_param"), account_attr=l.get("account_attr"),
                              account=_account_rules(l))
