@@ -15,6 +15,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from rewriters.edits import Cut, merge, tidy
+from rewriters.gtm import tag_vendors
 from rewriters.patch import unified_diff
 from rewriters.plan import error_count
 from scanner.catalog import default_catalog
@@ -246,6 +247,18 @@ def test_gtm_export_tags_are_paused(tmp_path, capsys):
         ("Meta base", True), ("GA4 config", False), ("Conversion Linker", False), ("Chat", False)]
     assert code == 0 and patch.read_bytes() == b""
     assert "GTM tag 'Meta base' paused" in summary and "kept GTM tag 'Conversion Linker'" in summary
+
+
+@pytest.mark.parametrize("tag, vendors", [
+    ({"type": "awct", "name": "Purchase", "parameter": []}, {"google_ads"}),
+    ({"type": "gaawe", "name": "Event", "parameter": []}, {"ga4"}),
+    ({"type": "hjtc", "name": "Heat maps", "parameter": []}, {"hotjar"}),
+    ({"type": "googtag", "name": "Google tag",
+      "parameter": [{"type": "TEMPLATE", "key": "tagId", "value": "AW-123456789"}]}, {"google_ads"}),
+    ({"type": "gclidw", "name": "Conversion Linker", "parameter": []}, set()),
+])
+def test_gtm_tag_types_name_their_vendor_from_the_catalog(tag, vendors):
+    assert tag_vendors(tag, default_catalog()) == vendors
 
 
 def test_runtime_only_pixels_are_listed_with_where_to_remove_them(tmp_path, capsys):
