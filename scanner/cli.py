@@ -9,7 +9,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import click
 
@@ -35,6 +35,9 @@ from scanner.spec.payload import PathError
 from scanner.static import scan_tree
 from scanner.validate.records import (CLIENT, FORMATS as INPUT_FORMATS, RECORD_FIELDS, SERVER, BadValue,
                                       InputError, open_inputs, parse_time)
+
+if TYPE_CHECKING:
+    from scanner.crawl import CrawlOptions, CrawlResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -179,11 +182,11 @@ def scan(path: Path, output: str, keep_findings: bool, include, exclude, no_giti
     click.echo(format_summary(inventory, time.perf_counter() - started, output), err=True)
 
 
-def _crawl_findings(target: str, catalog: Catalog, **options):
-    """Run the crawl (CrawlOptions fields as keywords) with a progress line on a terminal."""
-    # Imported here, as the rewriters are in strip: Playwright and libcst would cost every
-    # scan a few tenths of a second to start.
-    from scanner.crawl import CrawlError, CrawlOptions, crawl as crawl_site
+def _crawl_findings(target: str, options: CrawlOptions, catalog: Catalog) -> CrawlResult:
+    """Run the crawl with a progress line on a terminal."""
+    # The crawl (Playwright) is imported by the commands that crawl, as the rewriters (libcst)
+    # are by strip: they would cost every scan a few tenths of a second to start.
+    from scanner.crawl import CrawlError, crawl as crawl_site
 
     show = sys.stderr.isatty()
 
@@ -192,7 +195,7 @@ def _crawl_findings(target: str, catalog: Catalog, **options):
             click.echo(f"\r\x1b[Kcrawling {done}/{known} {url[:80]}", err=True, nl=False)
 
     try:
-        return crawl_site(target, CrawlOptions(**options), catalog, progress)
+        return crawl_site(target, options, catalog, progress)
     except CrawlError as exc:
         raise CrawlFailed(str(exc)) from None
     finally:
@@ -237,6 +240,8 @@ def crawl(target, output, source_path, runtime_only, max_pages, max_depth, inclu
           no_interact, no_consent, allow_vendor_traffic, load_media, ignore_robots, browser_path, state, resume,
           shard, catalog_dir) -> int:
     """Crawl a URL, or a directory of built HTML served on 127.0.0.1, in headless Chromium."""
+    from scanner.crawl import CrawlOptions
+
     catalog = _catalog(catalog_dir)
     started = time.perf_counter()
     part = _shard(shard)
@@ -248,13 +253,13 @@ def crawl(target, output, source_path, runtime_only, max_pages, max_depth, inclu
         state = f"{output}.crawl.sqlite"
     if resume and state is None:
         raise click.BadParameter("needs --state when the output is stdout", param_hint="--resume")
-    options = dict(
+    options = CrawlOptions(
         max_pages=max_pages, max_depth=max_depth, include=tuple(include_url), exclude=tuple(exclude_url),
         concurrency=concurrency, page_timeout_s=page_timeout, interact=not no_interact, consent=not no_consent,
         allow_vendor_traffic=allow_vendor_traffic, browser_path=browser_path, resume_db=state, resume=resume,
         block_media=not load_media, obey_robots=not ignore_robots, selectors=_trigger_selectors(results), shard=part)
     try:
-        crawled = _crawl_findings(target, catalog, **options)
+        crawled = _crawl_findings(target, options, catalog)
     except CrawlFailed as exc:
         if not results:
             raise RunError(str(exc)) from None
@@ -338,8 +343,10 @@ def audit(path: Path, deny, allow, baseline, fail_on, fmt, output, crawl_target,
     if crawl_target is None:
         inventory = build_inventory(results, catalog)
     else:
-        crawled = _crawl_findings(crawl_target, catalog, browser_path=browser_path,
-                                  selectors=_trigger_selectors(results))
+        from scanner.crawl import CrawlOptions
+
+        crawled = _crawl_findings(crawl_target, CrawlOptions(browser_path=browser_path,
+                                                             selectors=_trigger_selectors(results)), catalog)
         inventory = build_inventory(results, catalog, pages=crawled.pages, extra_findings=crawled.findings,
                                     extra_diagnostics=crawled.diagnostics)
     result = run_audit(inventory, policy, baseline_inventory)
