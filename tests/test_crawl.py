@@ -132,7 +132,7 @@ def test_image_beacon_built_in_js_is_decoded(runtime_crawl):
     assert view.params == (("content_name", Value('"Shoes"')),)
     assert view.trigger.kind == TriggerKind.PAGE_LOAD
     assert view.script_url == base + "/js/beacon.js"
-    [beacon] = _pixels(result, "meta", "beacon")
+    [beacon] = [p for p in _pixels(result, "meta", "beacon") if p.script_url == base + "/js/beacon.js"]
     assert beacon.account_id == "123456789012345"
 
 
@@ -143,6 +143,15 @@ def test_click_only_event_gets_its_selector(runtime_crawl):
     assert (add.trigger.kind, add.trigger.selector) == (TriggerKind.CLICK, "#buy")
     assert add.params == (("value", Value("9.99")), ("currency", Value('"EUR"')))
     assert add.script_url == base + "/js/clicks.js"
+
+
+@pytest.mark.browser
+def test_beacon_sent_as_the_visitor_leaves_is_a_visibility_event(runtime_crawl):
+    result, base, _, _ = runtime_crawl
+    [leave] = _events(result, "meta", "PageLeave")
+    assert (leave.account_id, leave.trigger.kind, leave.page) == ("123456789012345", TriggerKind.VISIBILITY,
+                                                                   "/about.html")
+    assert leave.script_url == base + "/about.html"
 
 
 @pytest.mark.browser

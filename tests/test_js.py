@@ -433,6 +433,7 @@ def test_timers_scroll_submit_visibility_and_custom_events():
             "document.forms.namedItem('x');\n"
             "document.getElementById('signup').addEventListener('submit', e => fbq('track', 'Lead'));\n"
             "document.addEventListener('visibilitychange', () => fbq('trackCustom', 'Hidden'));\n"
+            "addEventListener('pagehide', () => fbq('trackCustom', 'Left'));\n"
             "window.addEventListener('cart:add', () => fbq('track', 'AddToCart'));\n"
             "document.addEventListener('DOMContentLoaded', () => fbq('track', 'ViewContent'));\n"
             "el.onclick = function () { fbq('track', 'Contact'); };")
@@ -442,6 +443,7 @@ def test_timers_scroll_submit_visibility_and_custom_events():
         ("meta", "Scrolled", "scroll", None, ()),
         ("meta", "Lead", "submit", "#signup", ()),
         ("meta", "Hidden", "visibility", None, ()),
+        ("meta", "Left", "visibility", None, ()),
         ("meta", "AddToCart", "custom", None, ()),
         ("meta", "ViewContent", "dom_ready", None, ()),
         ("meta", "Contact", "click", None, ()),

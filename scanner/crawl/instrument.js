@@ -313,8 +313,16 @@
       types.add(type);
     }
   }
+  // Listeners for the page going away: the crawl fires them before it leaves (leave below),
+  // then removes them, since what a page sends while it really unloads reaches no observer.
+  const LEAVING = new Set(['pagehide', 'unload', 'visibilitychange']);
+  const leaving = [];
   EventTarget.prototype.addEventListener = function (type) {
-    noteListener(this, String(type));
+    const target = this == null ? window : this;  // a bare addEventListener(...) is the window's
+    noteListener(target, String(type));
+    if (LEAVING.has(String(type)) && (target === window || target === document)) {
+      leaving.push([target, Array.prototype.slice.call(arguments)]);
+    }
     return addEventListener.apply(this, arguments);
   };
   for (const type of LISTEN) {
@@ -389,6 +397,21 @@
           setTimeoutNative.call(window, poll, 20);
         })();
       });
+    },
+    // Fires the page's pagehide, unload and visibilitychange (as hidden) listeners, if it has
+    // any: whether it had.
+    leave() {
+      if (!leaving.length && !window.onpagehide && !window.onunload && !document.onvisibilitychange) return false;
+      try {
+        Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});
+        Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});
+        document.dispatchEvent(new Event('visibilitychange'));
+        window.dispatchEvent(new PageTransitionEvent('pagehide', {persisted: false}));
+        window.dispatchEvent(new Event('unload'));
+      } catch (e) { /* a listener that throws still sent what it sent */ }
+      for (const [target, args] of leaving.splice(0)) EventTarget.prototype.removeEventListener.apply(target, args);
+      window.onpagehide = window.onunload = document.onvisibilitychange = null;
+      return true;
     },
     listened: () => Array.from(listened.keys()),
     selector,

@@ -21,6 +21,7 @@ from scanner.model import Diagnostic, Level, Trigger, TriggerKind
 _LINKS = "() => Array.from(document.querySelectorAll('a[href], area[href]'), a => a.href).slice(0, 5000)"
 _DRAIN = "() => window.__pm ? window.__pm.drain() : null"
 _QUIET = "ms => window.__pm ? window.__pm.quiet(ms) : 0"
+_HIDE = "() => window.__pm ? window.__pm.leave() : false"
 _FORGET_TAB = "() => { try { sessionStorage.clear(); } catch (e) {} window.name = ''; }"
 _NEXT_FRAME = "() => new Promise(resolve => requestAnimationFrame(() => resolve()))"
 _QUIET_NETWORK_MS = 50
@@ -179,6 +180,17 @@ async def _run(page, visit: Visit, plan: VisitPlan, accept_consent: bool) -> Non
         await _exercise(page, visit, plan, busy=bool(still_pending))
     await visit.net.settle(_QUIET_NETWORK_MS, plan.settle_ms)  # the requests of the last phases
     visit.links = await page.evaluate(_LINKS)
+    await _hide(page, visit, plan)
+
+
+async def _hide(page, visit: Visit, plan: VisitPlan) -> None:
+    """Last, as the page may not survive it: what it sends as the visitor leaves (pagehide,
+    unload, visibilitychange to hidden) is a `visibility` event."""
+    visit.begin(Trigger(TriggerKind.VISIBILITY))
+    if await page.evaluate(_HIDE):
+        await _after_action(page, plan, busy=True)
+        await visit.net.settle(_QUIET_NETWORK_MS, plan.settle_ms)
+        await _drain(page, visit)
 
 
 def _watch(page, visit: Visit) -> list[tuple[str, object]]:

@@ -44,7 +44,9 @@ _CONSENT_ATTRIBUTES = ("data-cookieconsent", "data-category", "data-cookiecatego
 _ONETRUST_CLASS = re.compile(r"\boptanon-category-([\w-]+)")
 _HANDLER_KINDS = {"click": TriggerKind.CLICK, "submit": TriggerKind.SUBMIT, "change": TriggerKind.CHANGE,
                   "input": TriggerKind.CHANGE, "load": TriggerKind.WINDOW_LOAD,
-                  "scroll": TriggerKind.SCROLL, "visibilitychange": TriggerKind.VISIBILITY}
+                  "scroll": TriggerKind.SCROLL, "visibilitychange": TriggerKind.VISIBILITY,
+                  "pagehide": TriggerKind.VISIBILITY, "unload": TriggerKind.VISIBILITY,
+                  "beforeunload": TriggerKind.VISIBILITY}
 # `onclick`, and the framework spellings: Vue/Alpine `@click` / `v-on:click` / `x-on:click`, Svelte `on:click`.
 _HANDLER_NAME = re.compile(r"(?:on|@|v-on:|x-on:|on:)([a-z][\w.:|-]*)")
 

@@ -25,7 +25,8 @@ in a click handler runs on click."""
 _CLICKS = frozenset({"click", "dblclick", "auxclick", "mousedown", "mouseup", "pointerdown", "pointerup",
                      "touchstart", "touchend", "tap"})
 _DOM_EVENTS = {"submit": K.SUBMIT, "change": K.CHANGE, "input": K.CHANGE, "scroll": K.SCROLL,
-               "visibilitychange": K.VISIBILITY, "DOMContentLoaded": K.DOM_READY, "ready": K.DOM_READY,
+               "visibilitychange": K.VISIBILITY, "pagehide": K.VISIBILITY, "unload": K.VISIBILITY,
+               "beforeunload": K.VISIBILITY, "DOMContentLoaded": K.DOM_READY, "ready": K.DOM_READY,
                "load": K.WINDOW_LOAD, "pageshow": K.WINDOW_LOAD}
 _JSX_HANDLERS = {"onClick": K.CLICK, "onDoubleClick": K.CLICK, "onMouseDown": K.CLICK, "onMouseUp": K.CLICK,
                  "onPointerDown": K.CLICK, "onPointerUp": K.CLICK, "onTouchStart": K.CLICK, "onTouchEnd": K.CLICK,
@@ -508,10 +509,13 @@ def callback_role(unit: Unit, call, index: int) -> Role:
         return Role(consent=_CONSENT_CALLEES[name])
     if last in _CHANGE_HOOKS and callee.type == "member_expression" and index == 0:
         return Role(K.CUSTOM)
-    if last in _LISTEN and callee.type == "member_expression" and args:
+    # A bare addEventListener(...) is the window's.
+    if last in _LISTEN and (callee.type == "member_expression" or name == "addEventListener") and args:
+        target = field(callee, "object") if callee.type == "member_expression" else None
         event = literal_text(unit, args[0])
         if event is None:
-            return Role(K.CUSTOM, selector_of(unit, field(callee, "object"))) if index >= 1 else TRANSPARENT
+            return Role(K.CUSTOM, selector_of(unit, target) if target is not None else None) if index >= 1 \
+                else TRANSPARENT
         if last == "attachEvent":
             event = event.removeprefix("on")
         if _CONSENT_EVENT.search(event):
@@ -521,7 +525,7 @@ def callback_role(unit: Unit, call, index: int) -> Role:
             delegated = literal_text(unit, args[1])
         elif index != len(args) - 1 and index != 1:
             return TRANSPARENT
-        return _listener_role(unit, event, field(callee, "object"), delegated)
+        return _listener_role(unit, event, target, delegated)
     if last in ("removeEventListener", "off", "unbind"):
         return INERT
     if last == "delegate" and len(args) >= 3 and callee.type == "member_expression":
