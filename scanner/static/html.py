@@ -1,7 +1,8 @@
 """HTML pages and HTML-looking fragments: loader scripts, inline scripts, beacons, handlers.
 
 BeautifulSoup ('html.parser') gives the element structure and each start tag's line and
-column; everything that needs exact offsets (the end of a start tag, attribute value
+column, built for the few elements that can matter (`_structure_only`: scripts, noscript
+and inert elements, pixel images and iframes, handlers); everything that needs exact offsets (the end of a start tag, attribute value
 ranges, script bodies, comments) is read from the fragment's masked text here, because
 the parser unescapes attribute values and drops raw positions. Script bodies and handler
 attributes go to the JS analyzer as child fragments over exactly their characters.
