@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from bs4 import BeautifulSoup, Comment, Tag
 from bs4.exceptions import ParserRejectedMarkup
 
+from scanner.catalog import Catalog
 from scanner.catalog.match import UrlMatch, match_beacon, match_loader
 from scanner.model import EventFinding, Expr, PixelFinding, Trigger, TriggerKind, Value
 from scanner.static.context import Fragment, ScanContext
@@ -135,17 +136,6 @@ def read_start_tag(text: str, start: int) -> StartTag | None:
     return StartTag(named.group(1).lower(), start, min(pos, length), attributes)
 
 
-class _Positions:
-    """Sorted offsets in a text, for range questions."""
-
-    def __init__(self, hits: list[int]):
-        self.hits = hits
-
-    def within(self, start: int, end: int) -> bool:
-        i = bisect.bisect_left(self.hits, start)
-        return i < len(self.hits) and self.hits[i] < end
-
-
 @functools.lru_cache(maxsize=32)
 def _end_tag(name: str) -> re.Pattern:
     return re.compile(r"</" + re.escape(name) + r"\s*>", re.IGNORECASE)
@@ -169,29 +159,15 @@ def _bare(tag: str, name: str) -> str:
     return "<" + name + _blank(tag[len(name) + 1:-1], " ") + ">"
 
 
-class _Ahead:
-    """Ascending offsets, asked in ascending order whether one falls in a range."""
-
-    def __init__(self, offsets: list[int]):
-        self.offsets = offsets
-        self.next = 0
-
-    def within(self, start: int, end: int) -> bool:
-        offsets, i = self.offsets, self.next
-        while i < len(offsets) and offsets[i] < start:
-            i += 1
-        self.next = i
-        return i < len(offsets) and offsets[i] < end
-
-
-def _structure_only(text: str, signatures: _Positions) -> str:
+def _structure_only(text: str, catalog: Catalog) -> str:
     """The text for bs4, same length and lines, holding only the elements the walk reads:
     inert, noscript and script elements, images and iframes with a signature, elements with
     a handler, and comments with a signature. Start tags lose their attributes (the walk reads
     them from the text itself); everything else (most of a page: text, divs, links,
     script bodies, styles, attributes) becomes filler, so bs4 builds a few bare elements
     instead of every one, at their lines and columns, nested as in the page."""
-    signed = _Ahead(signatures.hits)
+    # Signatures are looked for in the few tags and comments that need one, not in the page.
+    signed = catalog.has_signature
     handler = _HANDLER_ATTRIBUTE.search
     pieces: list[str] = []
     done = 0
@@ -201,8 +177,8 @@ def _structure_only(text: str, signatures: _Positions) -> str:
         if kind == "name":
             name = token.group("name")
             lowered = name.lower()
-            if lowered not in _STRUCTURE and not (lowered in _MEDIA and signed.within(start, end)) \
-                    and not handler(text, start, end):
+            if lowered not in _STRUCTURE and not handler(text, start, end) \
+                    and not (lowered in _MEDIA and signed(token.group())):
                 continue
             markup = _bare(token.group(), name)
         elif kind == "close":
@@ -212,7 +188,7 @@ def _structure_only(text: str, signatures: _Positions) -> str:
             pieces.append(_bare(token.group("open"), token.group("raw")))
             start, done = token.start("close"), token.end("open")
             markup = text[start:end]
-        elif kind == "comment" and not signatures.within(start, end):
+        elif kind == "comment" and not signed(token.group()):
             continue
         else:
             markup = text[start:end]
@@ -236,10 +212,10 @@ class _Page:
         self.is_component = fragment.source.path.lower().endswith((".vue", ".svelte"))
 
     def analyze(self) -> None:
-        signatures = _Positions(self.ctx.catalog.signature_hits(self.text))
-        if not signatures.hits:
+        catalog = self.ctx.catalog
+        if not catalog.has_signature(self.text):
             return
-        self.parsed = _structure_only(self.text, signatures)
+        self.parsed = _structure_only(self.text, catalog)
         """What bs4 parses; offsets and lines are those of self.text."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -259,7 +235,7 @@ class _Page:
             if not element.in_noscript:
                 self._handlers(element)
         for start, end in comments:
-            if signatures.within(start, end):
+            if catalog.has_signature(self.text[start:end]):
                 _Page(self._child(start, end, "html", active=False), self.ctx, self.in_noscript).analyze()
 
     # ---- structure -----------------------------------------------------------------
