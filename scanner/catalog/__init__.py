@@ -137,6 +137,13 @@ class CookieSpec:
     format: str | None = None
     server_field: str | None = None
     storage: str = "cookie"
+    user_part: re.Pattern | None = None
+    beacon_params: tuple[str, ...] = ()
+
+    def user_id(self, value: str) -> str:
+        """The part of a value that names the user (all of it unless user_part says)."""
+        found = self.user_part.match(value) if self.user_part is not None else None
+        return found.group(1) if found else value
 
 
 @dataclass(frozen=True)
@@ -472,7 +479,9 @@ def _vendor(raw: Mapping, source_file: str) -> Vendor:
                       for b in raw.get("beacons", ())),
         cookies=tuple(CookieSpec(vendor=vid, name=c["name"], pattern=_regex(c["pattern"], f"{vid}: cookie"),
                                  role=c["role"], format=c.get("format"), server_field=c.get("server_field"),
-                                 storage=c.get("storage", "cookie"))
+                                 storage=c.get("storage", "cookie"),
+                                 user_part=_regex(c.get("user_part"), f"{vid}: cookie user_part"),
+                                 beacon_params=tuple(c.get("beacon_params", ())))
                       for c in raw.get("cookies", ())),
         click_ids=tuple(ClickId(param=c["param"], cookie=c.get("cookie")) for c in raw.get("click_ids", ())),
         standard_events=tuple(raw.get("standard_events", ())),

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable, Iterator, Union
 
-from scanner.catalog import Catalog
-from scanner.validate.records import CLIENT, SERVER, InputFile, InputSummary, Record, identity_value
+from scanner.catalog import Catalog, CookieSpec
+from scanner.validate.records import CLIENT, SERVER, InputFile, InputSummary, Record
 
 PASS, FAIL, NEW, NOT_APPLICABLE = "pass", "fail", "new", "n/a"
 HOUR = 3600.0
@@ -351,6 +351,16 @@ class _Identity:
         self.catalog = catalog
         self.roles = {spec.name: spec.role for spec in catalog.cookie_specs}
         self.identity_cookies: dict[str, bool] = {}
+        self.specs: dict[str, CookieSpec | None] = {}
+
+    def _user_id(self, cookie: str, value: str) -> str:
+        """The part of the value that names the user, the same on both sides (the catalog's user_part)."""
+        spec = self.specs.get(cookie, False)
+        if spec is False:
+            spec = self.catalog.cookie_spec(cookie)
+            if len(self.specs) < 1024:
+                self.specs[cookie] = spec
+        return spec.user_id(value) if spec is not None else value
 
     def _is_identity(self, cookie: str) -> bool:
         spec = self.catalog.cookie_spec(cookie)
@@ -374,7 +384,7 @@ class _Identity:
             is_identity = self.identity_cookies.get(cookie)
             if not (self._is_identity(cookie) if is_identity is None else is_identity):
                 continue
-            canonical = identity_value(cookie, value)
+            canonical = self._user_id(cookie, value)
             known = self.known.get(cookie, canonical)
             h = known[0]
             if first is None:

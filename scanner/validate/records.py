@@ -144,24 +144,6 @@ def parse_time(value) -> float:
     return moment.timestamp()
 
 
-_CANONICAL_IDS = {
-    # vendors.md: the GA4 client id is the last two parts of _ga (MP client_id, beacon cid).
-    "_ga": re.compile(r"^GA\d+\.\d+\.(.+)$"),
-    # vendors.md: _br_uid_2's hit count and timestamp change on every hit; uid is the user.
-    "_br_uid_2": re.compile(r"^(uid=[^:]+)"),
-}
-
-
-def identity_value(cookie: str, value: str) -> str:
-    """The part of an identity value that names the user, the same on both sides."""
-    pattern = _CANONICAL_IDS.get(cookie)
-    if pattern is not None:
-        found = pattern.match(value)
-        if found:
-            return found.group(1)
-    return value
-
-
 def _text(value, field: str, required: bool = True) -> str | None:
     if value is None or value == "":
         if required:
@@ -223,9 +205,6 @@ def _body_parts(body: str | None) -> list[list[tuple[str, str]]]:
 
 # Beacon params that carry the dedupe key shared with the server side, by name.
 _DEDUPE_PARAMS = ("eid", "event_id", "ep.event_id", "ep.transaction_id", "transaction_id", "order_id")
-# Identity params a beacon names differently from the cookie and its server field:
-# GA4's collect beacon carries the client id as `cid` (vendors.md).
-_BEACON_ID_ALIASES = {"_ga": ("cid",)}
 
 
 class _VendorFields:
@@ -239,7 +218,7 @@ class _VendorFields:
             for spec in vendor.cookies:
                 if "<" in spec.name:  # a templated name (_ga_<STREAM>) is no cookie name to report
                     continue
-                names = [*_BEACON_ID_ALIASES.get(spec.name, ()), spec.name]
+                names = [*spec.beacon_params, spec.name]
                 if spec.server_field:
                     names.append(spec.server_field.rsplit(".", 1)[-1])
                     server.append((tuple(spec.server_field.split(".")), spec.name))
