@@ -136,6 +136,14 @@ async def _after_action(page, plan: VisitPlan, busy: bool) -> None:
     await page.evaluate(_QUIET, _BUSY_ACTION_WAIT_MS if busy else min(plan.timer_wait_ms, _ACTION_WAIT_MS))
 
 
+async def _settle(page, visit: Visit, plan: VisitPlan, busy: bool) -> None:
+    """After an action the page did not ask for (accepting consent, leaving): its timers,
+    fetches and requests, then what it recorded."""
+    await _after_action(page, plan, busy)
+    await visit.net.settle(_QUIET_NETWORK_MS, plan.settle_ms)
+    await _drain(page, visit)
+
+
 async def _exercise(page, visit: Visit, plan: VisitPlan, busy: bool) -> None:
     loop = asyncio.get_running_loop()
     visit.begin(Trigger(TriggerKind.SCROLL))
@@ -165,9 +173,7 @@ async def _run(page, visit: Visit, plan: VisitPlan, accept_consent: bool) -> Non
         visit.begin(Trigger(TriggerKind.PAGE_LOAD))
         if not await consent.accept(page, visit.banner):
             visit.warn(f"could not accept the {visit.banner.platform} consent banner")
-        await _after_action(page, plan, busy=False)
-        await visit.net.settle(_QUIET_NETWORK_MS, plan.settle_ms)
-        await _drain(page, visit)
+        await _settle(page, visit, plan, busy=False)
         # Visit again with consent given: some pixels only look at consent on page load.
         visit.begin(Trigger(TriggerKind.PAGE_LOAD))
         if not await _load(page, visit, plan):
@@ -188,9 +194,7 @@ async def _hide(page, visit: Visit, plan: VisitPlan) -> None:
     unload, visibilitychange to hidden) is a `visibility` event."""
     visit.begin(Trigger(TriggerKind.VISIBILITY))
     if await page.evaluate(_HIDE):
-        await _after_action(page, plan, busy=True)
-        await visit.net.settle(_QUIET_NETWORK_MS, plan.settle_ms)
-        await _drain(page, visit)
+        await _settle(page, visit, plan, busy=True)
 
 
 def _watch(page, visit: Visit) -> list[tuple[str, object]]:
