@@ -239,9 +239,9 @@ class _Page:
         for element in elements:
             if not element.in_noscript:
                 self._handlers(element)
+        # bs4 saw only comments holding a signature (_structure_only).
         for start, end in comments:
-            if catalog.has_signature(self.text[start:end]):
-                _Page(self._child(start, end, "html", active=False), self.ctx, self.in_noscript).analyze()
+            _Page(self._child(start, end, "html", active=False), self.ctx, self.in_noscript).analyze()
 
     # ---- structure -----------------------------------------------------------------
     def _walk(self, soup: BeautifulSoup) -> tuple[list[_Element], list[tuple[int, int]]]:
